@@ -1,0 +1,27 @@
+"""Shared shapes for importers: per-entry results instead of mid-file exceptions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..model import Paper
+
+
+@dataclass(frozen=True, slots=True)
+class ImportFailure:
+    """One entry that could not be imported, with the 1-based line it starts on."""
+
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+@dataclass(slots=True)
+class ParseResult:
+    """What a parser made of one file: papers (no id yet) and failed entries."""
+
+    format: str
+    papers: list[Paper] = field(default_factory=list)
+    failures: list[ImportFailure] = field(default_factory=list)

@@ -1,0 +1,95 @@
+"""Citation keys (SPEC §7): deterministic, readable, ASCII, unique, pinned.
+
+A key is made once, when a paper enters the library, and never recomputed: an
+edit of the title or authors must not break the ``\\cite{}`` already in a thesis.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Container
+
+from .model import Paper, fold_text
+
+DEFAULT_PATTERN = "{author}{year}{title}"
+
+# Words that make poor key material: articles, prepositions and the like.
+STOP_WORDS = frozenset(
+    """a an the of on in for to and or with without from by at as via into onto
+    towards toward is are be do does we our its it this that these those how
+    what why when which who can not no yes using use""".split()
+)
+
+_KEY_SAFE = re.compile(r"[^A-Za-z0-9_:\-]")
+
+
+def _surname(author: str) -> str:
+    if "," in author:
+        last = author.split(",", 1)[0]
+    else:
+        parts = author.split()
+        last = parts[-1] if parts else ""
+    words = fold_text(last).split()
+    return "".join(words)
+
+
+def _title_words(title: str) -> list[str]:
+    return [w for w in fold_text(title).split() if w not in STOP_WORDS]
+
+
+def base_key(paper: Paper, pattern: str = DEFAULT_PATTERN) -> str:
+    """The key before uniqueness suffixes, e.g. ``vaswani2017attention``.
+
+    Placeholders: ``{author}`` first author's surname, ``{year}``, ``{title}`` first
+    significant title word, ``{title2}``/``{title3}`` the first two/three words.
+    Without authors or year the pattern falls back to title words so the key still
+    says something (``efficientlocalattention``).
+    """
+    author = _surname(paper.authors[0]) if paper.authors else ""
+    year = str(paper.year) if paper.year else ""
+    words = _title_words(paper.title) or fold_text(paper.title).split()
+    values = {
+        "author": author,
+        "year": year,
+        "title": words[0] if words else "",
+        "title2": "".join(words[:2]),
+        "title3": "".join(words[:3]),
+    }
+    if not author and not year:
+        values["title"] = values["title3"]
+    try:
+        key = pattern.format(**values)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ValueError(f"bad citation-key pattern {pattern!r}: {exc}") from None
+    key = _KEY_SAFE.sub("", key)
+    return key or "paper"
+
+
+def _suffixes() -> list[str]:
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return list(letters) + [a + b for a in letters for b in letters]
+
+
+_SUFFIXES = _suffixes()
+
+
+def unique_key(base: str, taken: Container[str]) -> str:
+    """``base`` itself if free, else ``base`` + ``a``, ``b``, …, ``aa``, … then digits."""
+    if base not in taken:
+        return base
+    for suffix in _SUFFIXES:
+        candidate = base + suffix
+        if candidate not in taken:
+            return candidate
+    n = 1
+    while f"{base}{n}" in taken:
+        n += 1
+    return f"{base}{n}"
+
+
+def assign_key(paper: Paper, taken: Container[str], pattern: str = DEFAULT_PATTERN) -> str:
+    """The key a new paper gets: its own (from BibTeX) if usable and free, else generated."""
+    own = _KEY_SAFE.sub("", paper.key)
+    if own:
+        return unique_key(own, taken)
+    return unique_key(base_key(paper, pattern), taken)

@@ -1,0 +1,226 @@
+"""The paper record (SPEC §2) and the small helpers every layer needs.
+
+A :class:`Paper` is an immutable value: edits make a new one with
+:func:`dataclasses.replace`, so undo can keep the old value and the search index
+can compare before and after without defensive copies.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+import unicodedata
+from dataclasses import dataclass, field, fields, replace
+from datetime import UTC, datetime
+from typing import Any
+
+STATUSES: tuple[str, ...] = ("unread", "reading", "read", "skipped")
+STATUS_CYCLE: tuple[str, ...] = ("unread", "reading", "read")
+
+
+def now_iso() -> str:
+    """Current UTC time as ISO-8601 with seconds, e.g. ``2026-11-22T20:05:03Z``."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_id() -> str:
+    """A ULID: 48-bit millisecond time + 80 random bits, Crockford base32.
+
+    Sortable by creation time and never reused, so ids stay stable across
+    merges, exports and git histories of the library file.
+    """
+    value = (int(time.time() * 1000) << 80) | int.from_bytes(os.urandom(10), "big")
+    chars = []
+    for _ in range(26):
+        chars.append(_CROCKFORD[value & 31])
+        value >>= 5
+    return "".join(reversed(chars))
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a paper came from: an imported file, a listing date, a command."""
+
+    kind: str  # "dailypapers", "bibtex", "add"
+    file: str = ""
+    date: str = ""  # listing date as printed, e.g. "Mar 11"
+
+    def to_doc(self) -> dict[str, str]:
+        return {k: v for k, v in (("kind", self.kind), ("file", self.file), ("date", self.date)) if v}
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, str]) -> Source:
+        return cls(kind=doc.get("kind", ""), file=doc.get("file", ""), date=doc.get("date", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """One paper: one TinyDB document (see :meth:`to_doc`)."""
+
+    title: str
+    id: str = ""
+    key: str = ""
+    entry_type: str = "misc"
+    authors: tuple[str, ...] = ()
+    abstract: str = ""
+    year: int | None = None
+    venue: str = ""
+    doi: str = ""
+    arxiv: str = ""
+    url: str = ""
+    code_url: str = ""
+    tags: tuple[str, ...] = ()
+    status: str = "unread"
+    priority: int | None = None
+    rating: int | None = None
+    notes: str = ""
+    added: str = ""
+    updated: str = ""
+    read_at: str = ""
+    sources: tuple[Source, ...] = ()
+    extra: dict[str, str] = field(default_factory=dict)
+
+    # -- serialisation -------------------------------------------------------
+    def to_doc(self) -> dict[str, Any]:
+        """The JSON document stored in the library (plain types only)."""
+        return {
+            "id": self.id,
+            "key": self.key,
+            "entry_type": self.entry_type,
+            "title": self.title,
+            "authors": list(self.authors),
+            "abstract": self.abstract,
+            "year": self.year,
+            "venue": self.venue,
+            "doi": self.doi,
+            "arxiv": self.arxiv,
+            "url": self.url,
+            "code_url": self.code_url,
+            "tags": list(self.tags),
+            "status": self.status,
+            "priority": self.priority,
+            "rating": self.rating,
+            "notes": self.notes,
+            "added": self.added,
+            "updated": self.updated,
+            "read_at": self.read_at,
+            "sources": [s.to_doc() for s in self.sources],
+            "extra": dict(self.extra),
+        }
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Paper:
+        """Build from a stored document; unknown keys are ignored, missing ones default."""
+        return cls(
+            id=doc.get("id", ""),
+            key=doc.get("key", ""),
+            entry_type=doc.get("entry_type") or "misc",
+            title=doc.get("title", ""),
+            authors=tuple(doc.get("authors") or ()),
+            abstract=doc.get("abstract") or "",
+            year=doc.get("year"),
+            venue=doc.get("venue") or "",
+            doi=doc.get("doi") or "",
+            arxiv=doc.get("arxiv") or "",
+            url=doc.get("url") or "",
+            code_url=doc.get("code_url") or "",
+            tags=tuple(doc.get("tags") or ()),
+            status=doc.get("status") or "unread",
+            priority=doc.get("priority"),
+            rating=doc.get("rating"),
+            notes=doc.get("notes") or "",
+            added=doc.get("added") or "",
+            updated=doc.get("updated") or "",
+            read_at=doc.get("read_at") or "",
+            sources=tuple(Source.from_doc(s) for s in doc.get("sources") or ()),
+            extra=dict(doc.get("extra") or {}),
+        )
+
+    # -- convenient views ----------------------------------------------------
+    @property
+    def first_author(self) -> str:
+        """Surname of the first author ("Last, First" → "Last"), or ""."""
+        if not self.authors:
+            return ""
+        return self.authors[0].split(",", 1)[0].strip()
+
+    @property
+    def link(self) -> str:
+        """The best link to open: URL, else DOI, else arXiv, else code."""
+        if self.url:
+            return self.url
+        if self.doi:
+            return f"https://doi.org/{self.doi}"
+        if self.arxiv:
+            return f"https://arxiv.org/abs/{self.arxiv}"
+        return self.code_url
+
+    def with_tags(self, add: tuple[str, ...] = (), remove: tuple[str, ...] = ()) -> Paper:
+        removed = {t.casefold() for t in remove}
+        kept = [t for t in self.tags if t.casefold() not in removed]
+        return replace(self, tags=merge_tags(kept, add))
+
+    def with_status(self, status: str) -> Paper:
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r} (expected one of {', '.join(STATUSES)})")
+        read_at = self.read_at
+        if status == "read" and self.status != "read":
+            read_at = now_iso()
+        return replace(self, status=status, read_at=read_at)
+
+
+PAPER_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Paper))
+
+
+def merge_tags(existing: tuple[str, ...] | list[str], new: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Tags are case-insensitively unique; the first spelling wins, order is kept."""
+    seen = {t.casefold() for t in existing}
+    out = list(existing)
+    for tag in new:
+        tag = tag.strip()
+        if tag and tag.casefold() not in seen:
+            seen.add(tag.casefold())
+            out.append(tag)
+    return tuple(out)
+
+
+def next_status(status: str) -> str:
+    """unread → reading → read → unread (a skipped paper goes back to unread)."""
+    if status not in STATUS_CYCLE:
+        return STATUS_CYCLE[0]
+    return STATUS_CYCLE[(STATUS_CYCLE.index(status) + 1) % len(STATUS_CYCLE)]
+
+
+_LATEX_COMMAND = re.compile(r"\\[a-zA-Z]+\s*|\\.")
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+
+
+def fold_text(text: str) -> str:
+    """Lower-case ASCII words separated by single spaces: LaTeX, accents, punctuation gone.
+
+    Used for duplicate detection (``{ELA}: Efficient`` ≡ ``ELA - efficient``) and for
+    building ASCII citation keys.
+    """
+    text = _LATEX_COMMAND.sub("", text)
+    text = unicodedata.normalize("NFKD", text)
+    text = text.encode("ascii", "ignore").decode("ascii").lower()
+    return _NON_WORD.sub(" ", text).strip()
+
+
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+_ARXIV_ID = re.compile(r"(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?", re.IGNORECASE)
+
+
+def normalise_doi(doi: str) -> str:
+    """``https://doi.org/10.1/ABC`` → ``10.1/abc`` (DOIs are case-insensitive)."""
+    return _DOI_PREFIX.sub("", doi.strip()).strip().lower()
+
+
+def normalise_arxiv(arxiv: str) -> str:
+    """``arXiv:2401.12345v2`` or an abs/pdf URL → ``2401.12345``; "" if none found."""
+    match = _ARXIV_ID.search(arxiv.strip())
+    return match.group(1).lower() if match else ""

@@ -1,0 +1,232 @@
+"""The library on real TinyDB files: atomic writes, merging, schema, undo support."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from readinglist.core.errors import LibraryError
+from readinglist.core.library import SCHEMA_VERSION, Library
+from readinglist.core.model import Paper, Source
+from readinglist.core.storage import dump_library, parse_library_bytes
+
+
+def _paper(title: str, **kw: object) -> Paper:
+    return Paper(title=title, **kw)  # type: ignore[arg-type]
+
+
+def test_new_library_has_schema_and_papers(tmp_path: Path) -> None:
+    db = tmp_path / "lib.json"
+    lib = Library.open(db)
+    assert not db.exists()  # nothing written until something changes
+    lib.add(_paper("Attention Is All You Need", authors=("Vaswani, Ashish",), year=2017))
+    data = json.loads(db.read_text())
+    assert data["_meta"]["1"]["schema"] == SCHEMA_VERSION
+    (doc,) = data["papers"].values()
+    assert doc["key"] == "vaswani2017attention"
+    assert doc["status"] == "unread"
+    assert len(doc["id"]) == 26 and doc["added"].endswith("Z")
+
+
+def test_file_is_one_paper_per_line(tmp_path: Path) -> None:
+    db = tmp_path / "lib.json"
+    lib = Library.open(db)
+    lib.import_papers([_paper(f"Paper about topic {i}") for i in range(3)])
+    lines = db.read_text().splitlines()
+    assert sum(1 for line in lines if '"title"' in line) == 3
+    assert json.loads(db.read_text())  # and still plain JSON
+
+
+def test_dump_cache_reencodes_changed_documents_only() -> None:
+    doc = {"title": "a"}
+    data = {"papers": {"1": doc}}
+    cache: dict[tuple[str, str], tuple[object, bytes]] = {}
+    first = dump_library(data, cache)
+    doc_new = {"title": "b"}
+    data["papers"]["1"] = doc_new
+    second = dump_library(data, cache)
+    assert b'"a"' in first and b'"b"' in second
+    assert parse_library_bytes(second, Path("x")) == {"papers": {"1": {"title": "b"}}}
+
+
+def test_reopen_sees_every_field(tmp_path: Path) -> None:
+    db = tmp_path / "lib.json"
+    paper = _paper(
+        "Müller's ELA",
+        authors=("Müller, Jürgen", "Ng, A"),
+        year=2024,
+        tags=("kd", "vision"),
+        doi="10.1/X",
+        code_url="https://github.com/a/b",
+        notes="read §3",
+        sources=(Source("dailypapers", "today.txt", "Mar 11"),),
+        extra={"month": "mar", "publisher": "ACM"},
+    )
+    stored = Library.open(db).add(paper)
+    again = Library.open(db).get(stored.id)
+    assert again == stored
+
+
+def test_import_merges_duplicates_by_doi_arxiv_and_title(tmp_path: Path) -> None:
+    lib = Library.open(tmp_path / "lib.json")
+    lib.import_papers(
+        [
+            _paper("First", doi="10.5555/ABC"),
+            _paper("Second", arxiv="2401.00001"),
+            _paper("{ELA}: Efficient Local Attention for Deep CNNs"),
+        ]
+    )
+    report = lib.import_papers(
+        [
+            _paper("First (journal version)", doi="https://doi.org/10.5555/abc", year=2020),
+            _paper("Second, renamed", arxiv="arXiv:2401.00001v3", tags=("x",)),
+            _paper("ELA - efficient local attention for deep CNNs!", abstract="abs"),
+            _paper("ELA: Efficient Local Atention for Deep CNNs", tags=("typo",)),
+        ]
+    )
+    assert len(report.added) == 0
+    assert len(lib) == 3
+    first = next(p for p in lib if p.title == "First")
+    assert first.year == 2020
+    ela = next(p for p in lib if p.title.startswith("{ELA}"))
+    assert ela.abstract == "abs" and "typo" in ela.tags
+    assert {p.title for p in report.before} <= {p.title for p in lib}
+
+
+def test_numbers_keep_versions_apart(tmp_path: Path) -> None:
+    lib = Library.open(tmp_path / "lib.json")
+    report = lib.import_papers(
+        [_paper("Llama 2: Open Foundation and Fine-Tuned Chat Models"),
+         _paper("Llama 3: Open Foundation and Fine-Tuned Chat Models")]
+    )  # fmt: skip
+    assert len(report.added) == 2
+
+
+def test_second_import_is_all_skipped_and_writes_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "lib.json"
+    lib = Library.open(db)
+    papers = [_paper(f"Distinct title number {i} on graphs", tags=("a",)) for i in range(50)]
+    lib.import_papers(papers)
+    before = db.stat().st_mtime_ns, db.read_bytes()
+    report = lib.import_papers(papers)
+    assert report.skipped == 50 and not report.added and not report.merged
+    assert (db.stat().st_mtime_ns, db.read_bytes()) == before
+
+
+def test_import_tags_and_progress(tmp_path: Path) -> None:
+    lib = Library.open(tmp_path / "lib.json")
+    seen: list[tuple[int, int]] = []
+    report = lib.import_papers(
+        [_paper(f"Some paper {i} about vision") for i in range(1200)],
+        tags=["to-triage"],
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert len(report.added) == 1200
+    assert all(p.tags == ("to-triage",) for p in lib)
+    assert seen[-1] == (1200, 1200) and len(seen) >= 3
+
+
+def test_keys_are_unique_and_pinned(tmp_path: Path) -> None:
+    lib = Library.open(tmp_path / "lib.json")
+    report = lib.import_papers(
+        [_paper(f"Attention {word}", authors=("Vaswani, A",), year=2017) for word in "abc"]
+    )
+    keys = [p.key for p in report.added]
+    assert keys == ["vaswani2017attention", "vaswani2017attentiona", "vaswani2017attentionb"]
+    (stored,) = lib.update([replace(report.added[0], title="Totally different", key="hacked")])
+    assert stored.key == "vaswani2017attention"
+    assert Library.open(tmp_path / "lib.json").get(stored.id).key == "vaswani2017attention"  # type: ignore[union-attr]
+
+
+def test_delete_and_restore_keep_id_and_key(tmp_path: Path) -> None:
+    db = tmp_path / "lib.json"
+    lib = Library.open(db)
+    added = lib.import_papers([_paper("One paper"), _paper("Another paper")]).added
+    gone = lib.delete([added[0].id])
+    assert gone == [added[0]] and len(lib) == 1
+    assert len(Library.open(db)) == 1
+    lib.restore(gone)
+    reopened = Library.open(db)
+    assert reopened.get(added[0].id) == added[0]
+    assert reopened.by_key(added[0].key) == added[0]
+
+
+def test_corrupt_file_is_refused_and_untouched(tmp_path: Path) -> None:
+    db = tmp_path / "lib.json"
+    db.write_bytes(b'{"papers": {"1": {"title": "half')
+    before = db.read_bytes()
+    with pytest.raises(LibraryError, match="not valid JSON"):
+        Library.open(db)
+    assert db.read_bytes() == before
+
+
+@pytest.mark.parametrize("payload", [b"[1, 2, 3]", b'{"users": {"1": {"name": "x"}}}', b'"text"'])
+def test_foreign_json_is_refused(tmp_path: Path, payload: bytes) -> None:
+    db = tmp_path / "lib.json"
+    db.write_bytes(payload)
+    with pytest.raises(LibraryError, match="not a readinglist library"):
+        Library.open(db)
+    assert db.read_bytes() == payload
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    db = tmp_path / "lib.json"
+    db.write_text(json.dumps({"_meta": {"1": {"schema": SCHEMA_VERSION + 1}}, "papers": {}}))
+    before = db.read_bytes()
+    with pytest.raises(LibraryError, match="newer readinglist"):
+        Library.open(db)
+    assert db.read_bytes() == before
+
+
+def test_schema_zero_file_is_migrated_on_write(tmp_path: Path) -> None:
+    db = tmp_path / "lib.json"
+    doc = {"id": "X1", "key": "old2020paper", "title": "Old paper", "tags": ["a"]}
+    db.write_text(json.dumps({"papers": {"1": doc}}))
+    lib = Library.open(db)
+    assert lib.by_key("old2020paper") is not None
+    lib.add(_paper("New paper"))
+    data = json.loads(db.read_text())
+    assert data["_meta"]["1"]["schema"] == SCHEMA_VERSION
+    assert len(data["papers"]) == 2
+
+
+def test_external_change_is_seen_and_merged_into_next_write(tmp_path: Path) -> None:
+    db = tmp_path / "lib.json"
+    first = Library.open(db)
+    first.add(_paper("From the first process"))
+    second = Library.open(db)
+    second.add(_paper("From the second process"))
+    assert first.changed_on_disk()
+    first.add(_paper("First again"))  # must not lose the second's paper
+    assert not first.changed_on_disk()
+    titles = {p.title for p in Library.open(db)}
+    assert titles == {"From the first process", "From the second process", "First again"}
+
+
+def test_failed_write_leaves_old_file_and_memory_consistent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A disk that fails mid-write (ENOSPC at fsync) costs the change, never the file."""
+    import errno
+
+    db = tmp_path / "lib.json"
+    lib = Library.open(db)
+    lib.add(_paper("Kept"))
+    before = db.read_bytes()
+
+    def full_disk(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(LibraryError, match="No space left"):
+        lib.add(_paper("Lost"))
+    monkeypatch.undo()
+    assert db.read_bytes() == before
+    assert [p.title for p in lib] == ["Kept"]
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+    lib.add(_paper("Next"))  # the library still works afterwards
+    assert [p.title for p in Library.open(db)] == ["Kept", "Next"]
