@@ -197,6 +197,7 @@ class Library:
         except OSError as exc:
             raise LibraryError(f"cannot lock library {self.path}: {exc.strerror}") from None
         try:
+            self._storage.remove_stale_temps()
             if self.changed_on_disk():
                 self.reload()
             try:

@@ -173,6 +173,13 @@ class AtomicJSONStorage(Storage):
     def changed_on_disk(self) -> bool:
         return file_signature(self.path) != self._signature
 
+    def remove_stale_temps(self) -> None:
+        """Delete temp files a killed writer left behind. Call only under the lock,
+        when no other writer can be half-way through its own temp file."""
+        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
+
     def invalidate(self) -> None:
         """Forget the cache: the next read comes from disk."""
         self._loaded = False

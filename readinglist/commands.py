@@ -1,0 +1,297 @@
+"""What each CLI command does; ``cli.py`` only parses arguments.
+
+Kept apart so the parser module stays tiny and each command reads top to bottom:
+open the library, select papers, change or print them, return an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from .cli import EXIT_BAD_INPUT, EXIT_NO_MATCH, EXIT_OK, UsageError, library_path
+from .core.config import Settings, load_settings
+from .core.errors import ImportFormatError, ReadinglistError
+from .core.library import ImportReport, Library
+from .core.model import STATUSES, Paper
+
+JSON_FIELDS: tuple[str, ...] = (
+    "id", "key", "entry_type", "title", "authors", "year", "venue", "tags", "status",
+    "abstract", "url", "code_url", "doi", "arxiv", "notes", "added", "updated", "read_at",
+)  # fmt: skip
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    config = args.config or os.environ.get("READINGLIST_CONFIG")
+    settings, warnings = load_settings(Path(config).expanduser() if config else None)
+    for warning in warnings:
+        print(f"readinglist: warning: {warning}", file=sys.stderr)
+    return settings
+
+
+def _open(args: argparse.Namespace, settings: Settings) -> Library:
+    if args.demo:
+        if args.db:
+            raise UsageError("--demo and --db exclude each other")
+        from .demo import open_demo
+
+        return open_demo(settings.key_pattern)
+    return Library.open(library_path(args.db), key_pattern=settings.key_pattern)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if args.command is None:
+        return _run_tui(args, settings)
+    library = _open(args, settings)
+    handler: Callable[[argparse.Namespace, Library, Settings], int] = COMMANDS[args.command]
+    return handler(args, library, settings)
+
+
+def _run_tui(args: argparse.Namespace, settings: Settings) -> int:
+    library = _open(args, settings)
+    from .tui.app import create_app
+
+    create_app(library, settings).run()
+    return EXIT_OK
+
+
+# -- selecting papers ----------------------------------------------------------------
+def _select(library: Library, words: Sequence[str], keys: Sequence[str]) -> list[Paper]:
+    """Papers named by ``--key`` (all must exist) and/or matched by the query words."""
+    chosen: dict[str, Paper] = {}
+    for key in keys:
+        paper = library.by_key(key)
+        if paper is None:
+            raise UsageError(f"no paper with key {key!r}")
+        chosen[paper.id] = paper
+    if words or not keys:
+        for hit in library.search(" ".join(words)):
+            chosen.setdefault(hit.paper.id, hit.paper)
+    return list(chosen.values())
+
+
+# -- import / add ----------------------------------------------------------------------
+def _progress_printer() -> Callable[[int, int], None] | None:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done == total else ""
+        print(f"\rimporting {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return show
+
+
+def _report(name: str, report: ImportReport) -> None:
+    print(f"{name}: {report.summary()}")
+    for failure in report.failed:
+        print(f"readinglist: {name}: {failure}", file=sys.stderr)
+
+
+def _read_stdin_to(fmt: str, source_name: str) -> Any:
+    from .core.importers import parse_text
+
+    data = sys.stdin.buffer.read()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFormatError(f"cannot import stdin: not UTF-8 text (byte {exc.start})") from None
+    return parse_text(text, fmt, source_name=source_name)
+
+
+def cmd_import(args: argparse.Namespace, library: Library, _s: Settings) -> int:
+    from .core.importers import parse_file
+
+    # Parse everything first: one bad file means nothing is written.
+    parsed = []
+    for name in args.files:
+        result = _read_stdin_to(args.format, "stdin") if name == "-" else parse_file(Path(name), args.format)
+        parsed.append((name, result))
+    for name, result in parsed:
+        report = library.import_papers(result.papers, tags=args.tag, progress=_progress_printer())
+        report.failed = list(result.failures)
+        _report(name, report)
+    return EXIT_OK
+
+
+def cmd_add(args: argparse.Namespace, library: Library, _s: Settings) -> int:
+    if args.bibtex:
+        from .core.importers import parse_file
+
+        result = (
+            _read_stdin_to("bibtex", "stdin")
+            if args.bibtex == "-"
+            else parse_file(Path(args.bibtex), "bibtex")
+        )
+        report = library.import_papers(result.papers, tags=args.tag)
+        report.failed = list(result.failures)
+        for paper in report.added + report.merged + report.unchanged:
+            print(paper.key)
+        if report.failed:
+            _report(args.bibtex, report)
+        return EXIT_OK if report.added or report.merged or report.unchanged else EXIT_BAD_INPUT
+    if not args.title or not args.title.strip():
+        raise UsageError("add needs --title TITLE or --bibtex FILE")
+    paper = Paper(
+        title=args.title.strip(),
+        authors=tuple(a.strip() for a in args.author if a.strip()),
+        year=args.year,
+        tags=tuple(args.tag),
+        doi=args.doi,
+        arxiv=args.arxiv,
+        url=args.url,
+        abstract=args.abstract,
+        entry_type=args.entry_type.lower(),
+    )
+    report = library.import_papers([paper])
+    if report.unchanged:
+        print("readinglist: already in the library; nothing changed", file=sys.stderr)
+    print((report.added + report.merged + report.unchanged)[0].key)
+    return EXIT_OK
+
+
+# -- list / stats ----------------------------------------------------------------------
+def paper_json(paper: Paper) -> dict[str, Any]:
+    doc = paper.to_doc()
+    return {name: doc[name] for name in JSON_FIELDS}
+
+
+def _line(paper: Paper, key_width: int) -> str:
+    year = str(paper.year) if paper.year else "    "
+    author = (paper.first_author or "-")[:18]
+    tags = f"  [{', '.join(paper.tags)}]" if paper.tags else ""
+    return f"{paper.key:<{key_width}}  {year}  {author:<18}  {paper.status:<7}  {paper.title}{tags}"
+
+
+def cmd_list(args: argparse.Namespace, library: Library, _s: Settings) -> int:
+    if args.limit is not None and args.limit < 0:
+        raise UsageError("--limit must be 0 or more")
+    query = " ".join(args.query)
+    if query.strip():
+        papers = [hit.paper for hit in library.search(query, limit=args.limit)]
+    else:
+        papers = list(library)
+        if args.limit is not None:
+            papers = papers[: args.limit]
+    if not papers:
+        print("readinglist: no paper matched", file=sys.stderr)
+        return EXIT_NO_MATCH
+    out = sys.stdout.buffer
+    if args.json:
+        out.write(b"".join(orjson.dumps(paper_json(p)) + b"\n" for p in papers))
+    else:
+        width = min(max(len(p.key) for p in papers), 30)
+        out.write("".join(_line(p, width) + "\n" for p in papers).encode("utf-8"))
+    out.flush()
+    return EXIT_OK
+
+
+def cmd_stats(_a: argparse.Namespace, library: Library, _s: Settings) -> int:
+    print(f"papers: {len(library)}")
+    statuses = library.status_counts()
+    print("status: " + ", ".join(f"{s} {statuses.get(s, 0)}" for s in STATUSES))
+    with_code = sum(1 for p in library if p.code_url)
+    with_notes = sum(1 for p in library if p.notes)
+    print(f"with code: {with_code}, with notes: {with_notes}")
+    tags = sorted(library.tag_counts().items(), key=lambda kv: (-kv[1], kv[0].casefold()))
+    if tags:
+        print("tags: " + ", ".join(f"{t} {n}" for t, n in tags[:20]))
+    years: dict[int, int] = {}
+    for paper in library:
+        if paper.year:
+            years[paper.year] = years.get(paper.year, 0) + 1
+    if years:
+        print(f"years: {min(years)}-{max(years)}")
+    return EXIT_OK
+
+
+# -- changes -----------------------------------------------------------------------------
+def cmd_tag(args: argparse.Namespace, library: Library, _s: Settings) -> int:
+    if not args.tag_add and not args.tag_remove:
+        raise UsageError("tag needs at least one +TAG or -TAG")
+    if not args.query and not args.key:
+        raise UsageError("tag needs a QUERY or --key KEY (use '*' style queries deliberately)")
+    papers = _select(library, args.query, args.key)
+    if not papers:
+        print("readinglist: no paper matched", file=sys.stderr)
+        return EXIT_NO_MATCH
+    changed = [p.with_tags(tuple(args.tag_add), tuple(args.tag_remove)) for p in papers]
+    changed = [new for new, old in zip(changed, papers, strict=True) if new.tags != old.tags]
+    library.update(changed)
+    print(f"tagged {len(changed)} of {len(papers)} matching papers")
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace, library: Library, _s: Settings) -> int:
+    words = list(args.query)
+    if not words or words[-1] not in STATUSES:
+        raise UsageError(f"status needs a status last: one of {', '.join(STATUSES)}")
+    status = words.pop()
+    if not words and not args.key:
+        raise UsageError("status needs a QUERY or --key KEY")
+    papers = _select(library, words, args.key)
+    if not papers:
+        print("readinglist: no paper matched", file=sys.stderr)
+        return EXIT_NO_MATCH
+    changed = [p.with_status(status) for p in papers if p.status != status]
+    library.update(changed)
+    print(f"{len(changed)} of {len(papers)} matching papers set to {status}")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace, library: Library, _s: Settings) -> int:
+    from .core.bibtex import cited_keys, export_bibtex
+
+    keys = list(args.key)
+    if args.cited:
+        cited = cited_keys(Path(args.cited))
+        missing = [k for k in cited if library.by_key(k) is None]
+        for key in missing:
+            print(f"readinglist: {args.cited} cites {key!r}, which is not in the library", file=sys.stderr)
+        keys += [k for k in cited if k not in missing]
+        if not keys:
+            print("readinglist: no cited paper is in the library", file=sys.stderr)
+            return EXIT_NO_MATCH
+    papers = _select(library, args.query, keys)
+    if not papers:
+        print("readinglist: no paper matched", file=sys.stderr)
+        return EXIT_NO_MATCH
+    text = export_bibtex(papers, unicode=args.unicode, include_notes=args.notes)
+    if args.output:
+        from .core.storage import atomic_write_bytes
+
+        try:
+            atomic_write_bytes(Path(args.output), text.encode("utf-8"))
+        except OSError as exc:
+            raise ReadinglistError(f"cannot write {args.output}: {exc.strerror}") from None
+        print(f"exported {len(papers)} papers to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_pick(args: argparse.Namespace, library: Library, settings: Settings) -> int:
+    from .pick import run_pick
+
+    return run_pick(library, settings, " ".join(args.query), multi=args.multi, fmt=args.format)
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Library, Settings], int]] = {
+    "import": cmd_import,
+    "add": cmd_add,
+    "list": cmd_list,
+    "stats": cmd_stats,
+    "tag": cmd_tag,
+    "status": cmd_status,
+    "export": cmd_export,
+    "pick": cmd_pick,
+}
+
+__all__ = ["COMMANDS", "EXIT_BAD_INPUT", "run_command"]

@@ -1,0 +1,65 @@
+"""A ready-made library to try readinglist on: two real Daily Papers listings.
+
+``readinglist --demo`` opens it; it lives in the user data dir next to the real
+library and is built on first use, so trying the app never touches the user's data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from importlib import resources
+from pathlib import Path
+
+from .core.importers import parse_text
+from .core.library import Library, default_library_path
+from .core.model import Paper
+
+LISTINGS = ("daily-papers-blank-lines.txt", "daily-papers-compact.txt")
+
+# Topic tags given by title words, so the sidebar has something to show.
+TOPICS = {
+    "attention": "attention",
+    "distill": "kd",
+    "language model": "llm",
+    "llm": "llm",
+    "diffusion": "diffusion",
+    "reinforcement": "rl",
+    "graph": "graphs",
+    "vision": "vision",
+    "image": "vision",
+    "speech": "speech",
+}
+
+
+def demo_library_path() -> Path:
+    return default_library_path().with_name("demo-library.json")
+
+
+def _topics(paper: Paper) -> tuple[str, ...]:
+    title = paper.title.lower()
+    return tuple(dict.fromkeys(tag for word, tag in TOPICS.items() if word in title))
+
+
+def build_demo(path: Path) -> Library:
+    """Import the bundled listings, tag by topic and set a few statuses."""
+    library = Library.open(path)
+    data = resources.files("readinglist") / "data"
+    for name in LISTINGS:
+        result = parse_text((data / name).read_text(encoding="utf-8"), "dailypapers", name)
+        papers = [replace(p, tags=p.tags + _topics(p)) for p in result.papers]
+        library.import_papers(papers, tags=["to-triage"])
+    papers = library.papers
+    changed = [p.with_status("read").with_tags(remove=("to-triage",)) for p in papers[:6]]
+    changed += [p.with_status("reading") for p in papers[6:9]]
+    library.update(changed)
+    return library
+
+
+def open_demo(key_pattern: str | None = None) -> Library:
+    path = demo_library_path()
+    if not path.exists():
+        build_demo(path)
+    library = Library.open(path)
+    if key_pattern:
+        library.key_pattern = key_pattern
+    return library

@@ -1,0 +1,161 @@
+"""The CLI (SPEC §8): every command, exit codes, and the library's safety at the edges."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from readinglist.core.library import Library
+
+from .conftest import DATA, run_process
+
+BLANK = DATA / "daily-papers-blank-lines.txt"
+COMPACT = DATA / "daily-papers-compact.txt"
+# Counted by hand in the two listings: 58 and 267 papers, 8 titles in both.
+DISTINCT_IN_SAMPLES = 58 + 267 - 8
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "lib.json"
+
+
+def test_import_samples_then_again_adds_nothing(cli, db: Path) -> None:  # type: ignore[no-untyped-def]
+    first = cli("--db", db, "import", BLANK, COMPACT, "--tag", "to-triage")
+    assert first.code == 0
+    assert "58 added" in first.out and "259 added, 8 merged" in first.out
+    assert len(Library.open(db)) == DISTINCT_IN_SAMPLES
+    before = db.read_bytes()
+    again = cli("--db", db, "import", COMPACT, BLANK)
+    assert again.code == 0
+    assert "0 added, 0 merged, 267 skipped" in again.out
+    assert db.read_bytes() == before
+    lib = Library.open(db)
+    assert lib.tag_counts() == {"to-triage": DISTINCT_IN_SAMPLES}
+    ela = next(p for p in lib if p.title.startswith("ELA:"))
+    assert ela.sources[0].date == "Mar 11" and ela.sources[0].kind == "dailypapers"
+
+
+def test_list_json_has_the_documented_fields(cli, db: Path) -> None:  # type: ignore[no-untyped-def]
+    cli("--db", db, "import", BLANK)
+    result = cli("--db", db, "list", "--json", "--limit", "3")
+    rows = [json.loads(line) for line in result.out.splitlines()]
+    assert len(rows) == 3
+    required = {"id", "key", "title", "authors", "year", "tags", "status", "abstract", "url",
+                "code_url", "doi", "arxiv", "notes", "added"}  # fmt: skip
+    assert required <= rows[0].keys()
+    assert rows[0]["title"].startswith("ELA: Efficient Local Attention")
+
+
+def test_list_text_and_empty_library(cli, db: Path) -> None:  # type: ignore[no-untyped-def]
+    empty = cli("--db", db, "list")
+    assert empty.code == 1 and "no paper matched" in empty.err
+    cli("--db", db, "add", "--title", "Attention Is All You Need", "--author", "Vaswani, Ashish",
+        "--year", "2017", "--tag", "nlp")  # fmt: skip
+    result = cli("--db", db, "list")
+    assert result.code == 0
+    assert result.out.split() == ["vaswani2017attention", "2017", "Vaswani", "unread",
+                                  "Attention", "Is", "All", "You", "Need", "[nlp]"]  # fmt: skip
+
+
+def test_add_prints_key_and_env_var_selects_library(
+    cli, db: Path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    monkeypatch.setenv("READINGLIST_DB", str(db))
+    result = cli("add", "--title", "Deep Residual Learning", "--author", "He, Kaiming", "--year", "2016")
+    assert (result.code, result.out.strip()) == (0, "he2016deep")
+    duplicate = cli("add", "--title", "Deep residual learning!")
+    assert duplicate.out.strip() == "he2016deep" and "already in the library" in duplicate.err
+    assert len(Library.open(db)) == 1
+
+
+def test_add_without_title_is_usage_error(cli, db: Path) -> None:  # type: ignore[no-untyped-def]
+    result = cli("--db", db, "add", "--author", "X")
+    assert result.code == 2 and "--title" in result.err
+    assert not db.exists()
+
+
+def test_tag_and_status_by_key(cli, db: Path) -> None:  # type: ignore[no-untyped-def]
+    cli("--db", db, "add", "--title", "Paper One", "--tag", "old", "--year", "2020")
+    key = Library.open(db).papers[0].key
+    assert cli("--db", db, "tag", "--key", key, "+kd", "+Vision", "-old").code == 0
+    assert Library.open(db).papers[0].tags == ("kd", "Vision")
+    assert cli("--db", db, "tag", "--key", key, "+VISION").out.startswith("tagged 0 of 1")
+    assert cli("--db", db, "status", "--key", key, "read").code == 0
+    paper = Library.open(db).papers[0]
+    assert paper.status == "read" and paper.read_at
+
+
+def test_tag_and_status_usage_errors(cli, db: Path) -> None:  # type: ignore[no-untyped-def]
+    cli("--db", db, "add", "--title", "Paper One")
+    assert cli("--db", db, "tag", "--key", "nope", "+x").code == 2
+    assert cli("--db", db, "tag", "--key", "one").code == 2  # no +TAG/-TAG
+    assert cli("--db", db, "status", "--key", "x", "finished").code == 2
+    assert cli("--db", db, "frobnicate").code == 2
+
+
+def test_stats(cli, db: Path) -> None:  # type: ignore[no-untyped-def]
+    cli("--db", db, "import", BLANK, "--tag", "mar11")
+    out = cli("--db", db, "stats").out
+    assert "papers: 58" in out and "unread 58" in out and "mar11 58" in out
+
+
+def test_bibtex_from_stdin_via_real_process(db: Path) -> None:
+    bib = b"@article{smith2020, title={A {BERT} Study}, author={Smith, John}, year=2020}\n"
+    result = run_process("--db", db, "add", "--bibtex", "-", stdin=bib)
+    assert result.code == 0, result.err
+    assert result.out.strip() == "smith2020"
+
+
+# -- safety at the edges ---------------------------------------------------------------
+BAD_INPUTS = sorted((DATA / "bad").iterdir())
+
+
+@pytest.mark.parametrize("bad", BAD_INPUTS, ids=[p.name for p in BAD_INPUTS])
+def test_bad_input_exits_2_and_leaves_library_unchanged(cli, db: Path, bad: Path) -> None:  # type: ignore[no-untyped-def]
+    cli("--db", db, "import", BLANK)
+    before = db.read_bytes()
+    result = cli("--db", db, "import", bad)
+    assert result.code == 2, result.err
+    assert result.err.count("\n") == 1 and bad.name in result.err
+    assert "Traceback" not in result.err
+    assert db.read_bytes() == before
+
+
+def test_bad_file_among_good_ones_imports_nothing(cli, db: Path) -> None:  # type: ignore[no-untyped-def]
+    result = cli("--db", db, "import", BLANK, DATA / "bad" / "image.png")
+    assert result.code == 2
+    assert not db.exists()
+
+
+def test_missing_file_is_one_line_error(cli, db: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = cli("--db", db, "import", tmp_path / "nope.txt")
+    assert result.code == 2 and result.err.count("\n") == 1
+
+
+def test_corrupt_library_exit_2_untouched_no_traceback(tmp_path: Path) -> None:
+    db = tmp_path / "lib.json"
+    db.write_bytes(b'{"_meta": {"1": {"schema": 1}}, "papers": {"1": {"title": "torn')
+    before = db.read_bytes()
+    for args in (["list"], ["import", str(BLANK)], ["add", "--title", "X"], ["stats"]):
+        result = run_process("--db", db, *args)
+        assert result.code == 2, args
+        assert "Traceback" not in result.err
+        assert result.err.count("\n") == 1 and "left untouched" in result.err
+        assert db.read_bytes() == before
+
+
+def test_library_path_that_is_a_directory(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = cli("--db", tmp_path, "list")
+    assert result.code == 2 and "directory" in result.err
+
+
+def test_broken_entries_mid_file_import_the_good_ones(cli, db: Path) -> None:  # type: ignore[no-untyped-def]
+    """Unlike a truncated file, a .bib with a broken entry in the middle imports the rest."""
+    result = cli("--db", db, "import", DATA / "broken-middle.bib")
+    assert result.code == 0, result.err
+    assert "2 added" in result.out and "1 failed" in result.out
+    assert "line 7" in result.err
+    assert {p.key for p in Library.open(db)} == {"good2019first", "good2021third"}
