@@ -32,10 +32,18 @@ def _build_parser() -> argparse.ArgumentParser:
         prog="readinglist",
         description="Keyboard-first reading-list manager. Without a command, opens the TUI.",
     )
-    parser.add_argument("--db", metavar="PATH", help="library file (default: $READINGLIST_DB or the user data dir)")
-    parser.add_argument("--config", metavar="PATH", help="config.toml (default: $READINGLIST_CONFIG or the user config dir)")
     parser.add_argument(
-        "--demo", action="store_true", help="use a demo library built from bundled Daily Papers listings"
+        "--db", metavar="PATH", help="library file (default: $READINGLIST_DB or the user data dir)"
+    )
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="config.toml (default: $READINGLIST_CONFIG or the user config dir)",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="use a demo library built from bundled Daily Papers listings",
     )
     parser.add_argument("--version", action="version", version=f"readinglist {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -43,19 +51,27 @@ def _build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="import Daily Papers listings or BibTeX files")
     p.add_argument("files", nargs="+", metavar="FILE", help="files to import ('-' for stdin)")
     p.add_argument("--format", default="auto", choices=("auto", "dailypapers", "bibtex"))
-    p.add_argument("--tag", action="append", default=[], metavar="TAG", help="tag every imported paper")
+    p.add_argument(
+        "--tag", action="append", default=[], metavar="TAG", help="tag every imported paper"
+    )
 
     p = sub.add_parser("add", help="add one paper from fields or from BibTeX")
     p.add_argument("--title")
-    p.add_argument("--author", action="append", default=[], metavar="NAME", help='"Last, First"; repeatable')
+    p.add_argument(
+        "--author", action="append", default=[], metavar="NAME", help='"Last, First"; repeatable'
+    )
     p.add_argument("--year", type=int)
     p.add_argument("--tag", action="append", default=[], metavar="TAG")
     p.add_argument("--doi", default="")
     p.add_argument("--arxiv", default="")
     p.add_argument("--url", default="")
     p.add_argument("--abstract", default="")
-    p.add_argument("--type", dest="entry_type", default="misc", metavar="TYPE", help="BibTeX entry type")
-    p.add_argument("--bibtex", metavar="FILE", help="read the paper(s) from a .bib file ('-' for stdin)")
+    p.add_argument(
+        "--type", dest="entry_type", default="misc", metavar="TYPE", help="BibTeX entry type"
+    )
+    p.add_argument(
+        "--bibtex", metavar="FILE", help="read the paper(s) from a .bib file ('-' for stdin)"
+    )
 
     p = sub.add_parser("list", help="list papers matching a query")
     p.add_argument("query", nargs="*", help="search query (SPEC §5 language)")

@@ -19,12 +19,7 @@ from .cli import EXIT_BAD_INPUT, EXIT_NO_MATCH, EXIT_OK, UsageError, library_pat
 from .core.config import Settings, load_settings
 from .core.errors import ImportFormatError, ReadinglistError
 from .core.library import ImportReport, Library
-from .core.model import STATUSES, Paper
-
-JSON_FIELDS: tuple[str, ...] = (
-    "id", "key", "entry_type", "title", "authors", "year", "venue", "tags", "status",
-    "abstract", "url", "code_url", "doi", "arxiv", "notes", "added", "updated", "read_at",
-)  # fmt: skip
+from .core.model import STATUSES, Paper, public_doc
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -112,7 +107,11 @@ def cmd_import(args: argparse.Namespace, library: Library, _s: Settings) -> int:
     # Parse everything first: one bad file means nothing is written.
     parsed = []
     for name in args.files:
-        result = _read_stdin_to(args.format, "stdin") if name == "-" else parse_file(Path(name), args.format)
+        result = (
+            _read_stdin_to(args.format, "stdin")
+            if name == "-"
+            else parse_file(Path(name), args.format)
+        )
         parsed.append((name, result))
     for name, result in parsed:
         report = library.import_papers(result.papers, tags=args.tag, progress=_progress_printer())
@@ -158,11 +157,6 @@ def cmd_add(args: argparse.Namespace, library: Library, _s: Settings) -> int:
 
 
 # -- list / stats ----------------------------------------------------------------------
-def paper_json(paper: Paper) -> dict[str, Any]:
-    doc = paper.to_doc()
-    return {name: doc[name] for name in JSON_FIELDS}
-
-
 def _line(paper: Paper, key_width: int) -> str:
     year = str(paper.year) if paper.year else "    "
     author = (paper.first_author or "-")[:18]
@@ -185,7 +179,7 @@ def cmd_list(args: argparse.Namespace, library: Library, _s: Settings) -> int:
         return EXIT_NO_MATCH
     out = sys.stdout.buffer
     if args.json:
-        out.write(b"".join(orjson.dumps(paper_json(p)) + b"\n" for p in papers))
+        out.write(b"".join(orjson.dumps(public_doc(p)) + b"\n" for p in papers))
     else:
         width = min(max(len(p.key) for p in papers), 30)
         out.write("".join(_line(p, width) + "\n" for p in papers).encode("utf-8"))
@@ -254,7 +248,10 @@ def cmd_export(args: argparse.Namespace, library: Library, _s: Settings) -> int:
         cited = cited_keys(Path(args.cited))
         missing = [k for k in cited if library.by_key(k) is None]
         for key in missing:
-            print(f"readinglist: {args.cited} cites {key!r}, which is not in the library", file=sys.stderr)
+            print(
+                f"readinglist: {args.cited} cites {key!r}, which is not in the library",
+                file=sys.stderr,
+            )
         keys += [k for k in cited if k not in missing]
         if not keys:
             print("readinglist: no cited paper is in the library", file=sys.stderr)

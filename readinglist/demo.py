@@ -46,9 +46,9 @@ def build_demo(path: Path) -> Library:
     data = resources.files("readinglist") / "data"
     for name in LISTINGS:
         result = parse_text((data / name).read_text(encoding="utf-8"), "dailypapers", name)
-        papers = [replace(p, tags=p.tags + _topics(p)) for p in result.papers]
-        library.import_papers(papers, tags=["to-triage"])
-    papers = library.papers
+        tagged = [replace(p, tags=p.tags + _topics(p)) for p in result.papers]
+        library.import_papers(tagged, tags=["to-triage"])
+    papers = list(library.papers)
     changed = [p.with_status("read").with_tags(remove=("to-triage",)) for p in papers[:6]]
     changed += [p.with_status("reading") for p in papers[6:9]]
     library.update(changed)

@@ -61,10 +61,14 @@ def test_list_text_and_empty_library(cli, db: Path) -> None:  # type: ignore[no-
 
 
 def test_add_prints_key_and_env_var_selects_library(
-    cli, db: Path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+    cli,
+    db: Path,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
 ) -> None:
     monkeypatch.setenv("READINGLIST_DB", str(db))
-    result = cli("add", "--title", "Deep Residual Learning", "--author", "He, Kaiming", "--year", "2016")
+    result = cli(
+        "add", "--title", "Deep Residual Learning", "--author", "He, Kaiming", "--year", "2016"
+    )
     assert (result.code, result.out.strip()) == (0, "he2016deep")
     duplicate = cli("add", "--title", "Deep residual learning!")
     assert duplicate.out.strip() == "he2016deep" and "already in the library" in duplicate.err

@@ -44,8 +44,23 @@ def test_four_processes_times_25_adds_give_100_papers(tmp_path: Path) -> None:
 
 def _listing(n: int, seed: int) -> str:
     rnd = random.Random(seed)
-    words = ("sparse attention graph diffusion robust efficient vision language model "
-             "distillation transformer federated contrastive scalable adaptive").split()
+    words = [
+        "sparse",
+        "attention",
+        "graph",
+        "diffusion",
+        "robust",
+        "efficient",
+        "vision",
+        "language",
+        "model",
+        "distillation",
+        "transformer",
+        "federated",
+        "contrastive",
+        "scalable",
+        "adaptive",
+    ]
     lines = ["new", "", "Subscribe", "", "byAK and the research community", "", "Mar 11", ""]
     for i in range(n):
         title = " ".join(rnd.choice(words) for _ in range(6)).capitalize()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -115,7 +115,7 @@ class Library:
         _migrate(next(iter(meta_docs.values()), {}), self.path)
         # A fresh TinyDB over the same storage: Table caches its next doc id, which
         # another process may have used meanwhile.
-        self._db = TinyDB(storage=lambda *_a, **_k: self._storage)  # type: ignore[arg-type]
+        self._db = TinyDB(storage=lambda *_a, **_k: self._storage)
         self._table = self._db.table(PAPERS_TABLE, cache_size=0)
         papers: dict[str, Paper] = {}
         doc_ids: dict[str, int] = {}
@@ -230,7 +230,7 @@ class Library:
     def _replace(self, papers: Sequence[Paper]) -> None:
         docs = {p.id: p.to_doc() for p in papers}
 
-        def rewrite(doc: dict[str, Any]) -> None:
+        def rewrite(doc: MutableMapping[str, Any]) -> None:
             new = docs[doc["id"]]
             doc.clear()
             doc.update(new)
@@ -270,7 +270,7 @@ class Library:
             batch_by_id: dict[str, int] = {}
             for done, paper in enumerate(incoming, 1):
                 if tags:
-                    paper = replace(paper, tags=merge_tags(paper.tags, tags))
+                    paper = replace(paper, tags=merge_tags(paper.tags, tuple(tags)))
                 twin = self._dupes.find(paper)
                 if twin is not None:
                     current = pending.get(twin, self._papers[twin])

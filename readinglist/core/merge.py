@@ -9,10 +9,9 @@ ends of a title to slip through.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import replace
-
-import re
 
 from rapidfuzz import fuzz, process
 
@@ -44,8 +43,8 @@ class DuplicateIndex:
         self._title: dict[str, str] = {}
         # block -> (folded titles, their numbers, paper ids), parallel lists so that
         # rapidfuzz can scan a block's titles in one C call.
-        self._blocks: defaultdict[str, tuple[list[str], list[list[str]], list[str]]] = (
-            defaultdict(lambda: ([], [], []))
+        self._blocks: defaultdict[str, tuple[list[str], list[list[str]], list[str]]] = defaultdict(
+            lambda: ([], [], [])
         )
 
     def add(self, paper: Paper) -> None:

@@ -11,6 +11,7 @@ import os
 import re
 import time
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -50,7 +51,9 @@ class Source:
     date: str = ""  # listing date as printed, e.g. "Mar 11"
 
     def to_doc(self) -> dict[str, str]:
-        return {k: v for k, v in (("kind", self.kind), ("file", self.file), ("date", self.date)) if v}
+        return {
+            k: v for k, v in (("kind", self.kind), ("file", self.file), ("date", self.date)) if v
+        }
 
     @classmethod
     def from_doc(cls, doc: dict[str, str]) -> Source:
@@ -175,8 +178,22 @@ class Paper:
 
 PAPER_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Paper))
 
+# The fields of ``list --json`` / ``pick --format json``: a stable, documented interface.
+PUBLIC_FIELDS: tuple[str, ...] = (
+    "id", "key", "entry_type", "title", "authors", "year", "venue", "tags", "status",
+    "abstract", "url", "code_url", "doi", "arxiv", "notes", "added", "updated", "read_at",
+)  # fmt: skip
 
-def merge_tags(existing: tuple[str, ...] | list[str], new: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+
+def public_doc(paper: Paper) -> dict[str, Any]:
+    """The paper as scripts see it (``--json``): stable field names, plain types."""
+    doc = paper.to_doc()
+    return {name: doc[name] for name in PUBLIC_FIELDS}
+
+
+def merge_tags(
+    existing: tuple[str, ...] | list[str], new: tuple[str, ...] | list[str]
+) -> tuple[str, ...]:
     """Tags are case-insensitively unique; the first spelling wins, order is kept."""
     seen = {t.casefold() for t in existing}
     out = list(existing)

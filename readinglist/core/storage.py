@@ -64,7 +64,8 @@ def parse_library_bytes(raw: bytes, path: Path) -> dict[str, dict[str, Any]] | N
         ) from None
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
         raise LibraryError(
-            f"cannot read library {path}: not a readinglist library file; the file was left untouched"
+            f"cannot read library {path}: not a readinglist library file; "
+            "the file was left untouched"
         )
     return data
 

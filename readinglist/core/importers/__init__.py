@@ -1,0 +1,115 @@
+"""The import front door: any file or text in, a :class:`ParseResult` out.
+
+Whole-input problems (binary, empty, undecodable, unknown format, nothing
+parsable) raise :class:`ImportFormatError` with one line naming the file, so the
+CLI and the TUI can show it as is and leave the library untouched.  Problems with
+single entries come back as ``ParseResult.failures``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePath
+
+from ..errors import ImportFormatError
+from .base import ImportFailure, ParseResult
+from .dailypapers import parse_dailypapers
+from .sniff import FORMATS, check_text, decode_input, fail, sniff_format
+
+__all__ = [
+    "FORMATS",
+    "ImportFailure",
+    "ImportFormatError",
+    "ParseResult",
+    "parse_file",
+    "parse_text",
+]
+
+
+def _label(source_name: str) -> str:
+    return PurePath(source_name).name if source_name else "input"
+
+
+def parse_text(text: str, fmt: str = "auto", source_name: str = "") -> ParseResult:
+    """Parse text in ``fmt`` ("auto", "dailypapers" or "bibtex")."""
+    label = _label(source_name)
+    if fmt != "auto" and fmt not in FORMATS:
+        raise fail(label, f"unknown format {fmt!r} (expected auto, {', '.join(FORMATS)})")
+    check_text(text, label)
+    if fmt == "auto":
+        fmt = sniff_format(text)
+        if not fmt:
+            raise fail(
+                label,
+                "unknown format: it is neither a Daily Papers listing (title/abstract "
+                "pairs) nor BibTeX (@type{key, ...} entries)",
+            )
+    if fmt == "bibtex":
+        result = _parse_bibtex(text, source_name, label)
+    else:
+        result = parse_dailypapers(text, source_name)
+    _refuse_truncated(result, text, label)
+    if not result.papers:
+        kind = "BibTeX entries" if fmt == "bibtex" else "papers"
+        detail = f" ({result.failures[0]}" if result.failures else ""
+        if result.failures:
+            more = len(result.failures) - 1
+            detail += f", and {more} more problem{'s' * (more != 1)})" if more else ")"
+        raise fail(label, f"no {kind} found{detail}")
+    return result
+
+
+def _last_line(text: str) -> int:
+    """1-based number of the last non-blank line."""
+    return text.rstrip().count("\n") + 1
+
+
+def _refuse_truncated(result: ParseResult, text: str, label: str) -> None:
+    """A file whose last entry is cut off was not saved or copied whole: importing
+    the part before the cut would hide that, so the whole file is refused. (A broken
+    entry in the middle is the author's typo: the others still import.)"""
+    if not result.failures or not result.papers:
+        return
+    last = max(result.failures, key=lambda f: f.line)
+    if result.format == "bibtex":
+        cut = "end of file" in last.reason.lower()
+    else:
+        cut = last.line == _last_line(text) and last.reason.startswith("title without")
+    if cut:
+        raise fail(label, f"the file looks truncated ({last}); nothing was imported")
+
+
+def _parse_bibtex(text: str, source_name: str, label: str) -> ParseResult:
+    """The BibTeX parser reports bad entries itself; anything it raises is a whole-file error."""
+    try:
+        from .bibtex import parse_bibtex
+    except ImportError:
+        raise fail(label, "BibTeX import is not available in this installation") from None
+    try:
+        return parse_bibtex(text, source_name)
+    except ImportFormatError:
+        raise
+    except Exception as exc:  # garbage input must never end in a traceback
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise fail(label, f"the BibTeX could not be read: {reason}") from exc
+
+
+def parse_file(path: Path, fmt: str = "auto") -> ParseResult:
+    """Read ``path`` (bytes, any common text encoding) and parse it."""
+    path = Path(path)
+    label = path.name or str(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise fail(label, "no such file") from None
+    except IsADirectoryError:
+        raise fail(label, "it is a directory, not a file") from None
+    except PermissionError:
+        raise fail(label, "permission denied") from None
+    except OSError as exc:
+        raise fail(label, exc.strerror or type(exc).__name__) from None
+    if not data:
+        raise fail(label, "the file is empty")
+    text, warning = decode_input(data, label)
+    if warning:
+        raise fail(label, f"the file looks truncated: {warning}; nothing was imported")
+    return parse_text(text, fmt, label)
