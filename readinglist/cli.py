@@ -98,6 +98,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("query", nargs="*")
     p.add_argument("--multi", action="store_true", help="tab marks several papers")
     p.add_argument("--format", default="key", choices=("key", "cite", "pandoc", "bibtex", "json"))
+    p.add_argument("--clipboard", action="store_true", help="also copy the result to the clipboard")
 
     sub.add_parser("stats", help="counts by status, tag and year")
     return parser

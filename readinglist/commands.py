@@ -277,7 +277,14 @@ def cmd_export(args: argparse.Namespace, library: Library, _s: Settings) -> int:
 def cmd_pick(args: argparse.Namespace, library: Library, settings: Settings) -> int:
     from .pick import run_pick
 
-    return run_pick(library, settings, " ".join(args.query), multi=args.multi, fmt=args.format)
+    return run_pick(
+        library,
+        settings,
+        " ".join(args.query),
+        multi=args.multi,
+        fmt=args.format,
+        clipboard=args.clipboard,
+    )
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Library, Settings], int]] = {

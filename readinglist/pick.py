@@ -1,0 +1,148 @@
+"""``readinglist pick``: an fzf-style picker for citing from an editor (SPEC §9).
+
+It draws on the terminal even when stdout is a pipe or ``$(...)``: like fzf, it
+attaches ``/dev/tty`` to stdin/stderr (where Textual reads keys and draws) and keeps
+stdout for the answer alone. With no terminal at all it picks the best match for
+the query without asking, so scripts can use it too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator, Sequence
+
+import orjson
+
+from .core.config import Settings
+from .core.errors import QueryError
+from .core.library import Library
+from .core.model import Paper, public_doc
+
+EXIT_OK, EXIT_NONE = 0, 1
+FORMATS = ("key", "cite", "pandoc", "bibtex", "json")
+
+
+def format_choice(papers: Sequence[Paper], fmt: str) -> str:
+    """The text printed for the chosen papers, ending in a newline."""
+    keys = [p.key for p in papers]
+    if fmt == "key":
+        return ",".join(keys) + "\n"
+    if fmt == "cite":
+        return "\\cite{" + ",".join(keys) + "}\n"
+    if fmt == "pandoc":
+        return "[" + "; ".join(f"@{k}" for k in keys) + "]\n"
+    if fmt == "bibtex":
+        from .core.bibtex import export_bibtex
+
+        return export_bibtex(papers)
+    if fmt == "json":
+        return "".join(orjson.dumps(public_doc(p)).decode() + "\n" for p in papers)
+    raise ValueError(f"unknown pick format {fmt!r} (expected one of {', '.join(FORMATS)})")
+
+
+@contextlib.contextmanager
+def _terminal_on_stdin_and_stderr() -> Iterator[bool]:
+    """Point fds 0 and 2 at the controlling terminal while the picker runs.
+
+    Yields False when there is no terminal to talk to (cron, CI, a GUI editor
+    without a terminal).
+    """
+    try:
+        tty = os.open("/dev/tty", os.O_RDWR)
+    except OSError:
+        yield False
+        return
+    saved: dict[int, int] = {}
+    env = {name: os.environ.get(name) for name in ("COLUMNS", "LINES")}
+    try:
+        for fd in (0, 2):
+            if not os.isatty(fd):
+                saved[fd] = os.dup(fd)
+                os.dup2(tty, fd)
+        # Textual sizes the screen from stdout, which is redirected here.
+        with contextlib.suppress(OSError):
+            size = os.get_terminal_size(tty)
+            os.environ["COLUMNS"], os.environ["LINES"] = str(size.columns), str(size.lines)
+        yield True
+    finally:
+        for name, value in env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        for fd, copy in saved.items():
+            os.dup2(copy, fd)
+            os.close(copy)
+        os.close(tty)
+
+
+_CLIPBOARD_TOOLS: tuple[tuple[str, ...], ...] = (
+    ("wl-copy",),
+    ("xclip", "-selection", "clipboard"),
+    ("xsel", "--clipboard", "--input"),
+    ("pbcopy",),
+    ("clip.exe",),
+)
+
+
+def copy_to_clipboard(text: str) -> str:
+    """Copy with the platform's clipboard tool, else OSC 52 through the terminal.
+
+    Returns how it was copied, for the message to the user.
+    """
+    import base64
+    import shutil
+    import subprocess
+
+    for tool in _CLIPBOARD_TOOLS:
+        if shutil.which(tool[0]):
+            with contextlib.suppress(OSError, subprocess.SubprocessError):
+                subprocess.run(tool, input=text.encode(), check=True, timeout=5)
+                return tool[0]
+    payload = base64.b64encode(text.encode()).decode()
+    try:
+        with open("/dev/tty", "w") as tty:
+            tty.write(f"\x1b]52;c;{payload}\x07")
+    except OSError:
+        return ""
+    return "the terminal (OSC 52)"
+
+
+def run_pick(
+    library: Library,
+    settings: Settings,
+    query: str,
+    *,
+    multi: bool,
+    fmt: str,
+    clipboard: bool = False,
+) -> int:
+    """Let the user choose papers; print them to stdout in ``fmt``; 0 chosen, 1 not."""
+    if not len(library):
+        print("readinglist: the library is empty; import some papers first", file=sys.stderr)
+        return EXIT_NONE
+    with _terminal_on_stdin_and_stderr() as interactive:
+        if interactive:
+            from .tui.picker import PickerApp
+
+            chosen = PickerApp(library, query, multi=multi, theme=settings.theme).run()
+        else:
+            try:
+                hits = library.search(query, limit=1)
+            except QueryError as exc:
+                print(f"readinglist: {exc}", file=sys.stderr)
+                return 2
+            chosen = [hits[0].paper] if hits else None
+    if not chosen:
+        return EXIT_NONE
+    text = format_choice(chosen, fmt)
+    sys.stdout.write(text)
+    sys.stdout.flush()
+    if clipboard:
+        how = copy_to_clipboard(text.rstrip("\n"))
+        print(
+            f"copied to the clipboard via {how}" if how else "no clipboard found", file=sys.stderr
+        )
+    return EXIT_OK

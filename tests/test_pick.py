@@ -1,0 +1,116 @@
+"""``readinglist pick`` in a real pseudo-terminal, stdout redirected like an editor does."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from readinglist.core.library import Library
+from readinglist.core.model import Paper
+from readinglist.pick import format_choice
+
+from .conftest import DATA, run_process
+
+
+@pytest.fixture(scope="module")
+def library_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("pick") / "lib.json"
+    from readinglist.core.importers import parse_file
+
+    lib = Library.open(db)
+    for name in ("daily-papers-blank-lines.txt", "daily-papers-compact.txt"):
+        lib.import_papers(parse_file(DATA / name).papers)
+    return db
+
+
+def _spawn(db: Path, out: Path, *args: str) -> pexpect.spawn:
+    command = " ".join(
+        [shlex.quote(sys.executable), "-m", "readinglist", "--db", shlex.quote(str(db)), "pick"]
+        + [shlex.quote(a) for a in args]
+        + [">", shlex.quote(str(out))]
+    )
+    child = pexpect.spawn(
+        "/bin/sh", ["-c", command], dimensions=(30, 110), timeout=20, encoding="utf-8"
+    )
+    child.expect("matching")  # the status line: the picker is up
+    return child
+
+
+def _wait_for(child: pexpect.spawn, text: str) -> None:
+    child.expect(text.replace("(", r"\(").replace(")", r"\)"))
+
+
+def test_typo_query_then_enter_prints_the_key(library_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.txt"
+    child = _spawn(library_file, out, "--format", "key")
+    child.send("speculativ sampling")
+    _wait_for(child, "1 matching")
+    child.send("\r")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    expected = Library.open(library_file).search("EAGLE Speculative Sampling")[0].paper.key
+    assert out.read_text() == expected + "\n"
+    assert "Speculative Sampling" in Library.open(library_file).by_key(expected).title  # type: ignore[union-attr]
+
+
+def test_cite_format_with_two_marked(library_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.txt"
+    child = _spawn(library_file, out, "--multi", "--format", "cite", "transformer")
+    child.send("\t")
+    _wait_for(child, "1 marked")
+    child.send("\t")
+    _wait_for(child, "2 marked")
+    child.send("\r")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    text = out.read_text()
+    assert text.startswith("\\cite{") and text.endswith("}\n")
+    keys = text[len("\\cite{") : -2].split(",")
+    lib = Library.open(library_file)
+    assert len(keys) == 2 and all(lib.by_key(k) is not None for k in keys)
+
+
+def test_escape_exits_1_with_nothing_printed(library_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.txt"
+    child = _spawn(library_file, out)
+    child.send("attention")
+    child.send("\x1b")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 1
+    assert out.read_text() == ""
+
+
+def test_without_a_terminal_it_prints_the_best_match(library_file: Path) -> None:
+    """No /dev/tty (setsid): scripts get the best match for the query, no UI."""
+    import subprocess
+
+    proc = subprocess.run(
+        ["setsid", sys.executable, "-m", "readinglist", "--db", str(library_file),
+         "pick", "--format", "pandoc", "digi-q device control"],
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    key = proc.stdout.strip()[2:-1]
+    assert proc.stdout.startswith("[@")
+    assert Library.open(library_file).by_key(key).title.startswith("Digi-Q")  # type: ignore[union-attr]
+
+
+def test_empty_library_exits_1(tmp_path: Path) -> None:
+    result = run_process("--db", tmp_path / "empty.json", "pick")
+    assert result.code == 1 and "empty" in result.err
+
+
+def test_formats() -> None:
+    papers = [Paper(title="A", key="a2020x"), Paper(title="B", key="b2021y")]
+    assert format_choice(papers, "key") == "a2020x,b2021y\n"
+    assert format_choice(papers, "cite") == "\\cite{a2020x,b2021y}\n"
+    assert format_choice(papers, "pandoc") == "[@a2020x; @b2021y]\n"
+    assert format_choice(papers[:1], "json").startswith('{"id":"","key":"a2020x"')
+    assert "@misc{a2020x," in format_choice(papers[:1], "bibtex")
