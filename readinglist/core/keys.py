@@ -7,6 +7,7 @@ edit of the title or authors must not break the ``\\cite{}`` already in a thesis
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Container
 
 from .model import Paper, fold_text
@@ -15,15 +16,72 @@ DEFAULT_PATTERN = "{author}{year}{title}"
 
 # Words that make poor key material: articles, prepositions and the like.
 STOP_WORDS = frozenset(
-    """a an the of on in for to and or with without from by at as via into onto
-    towards toward is are be do does we our its it this that these those how
-    what why when which who can not no yes using use""".split()
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "on",
+        "in",
+        "for",
+        "to",
+        "and",
+        "or",
+        "with",
+        "without",
+        "from",
+        "by",
+        "at",
+        "as",
+        "via",
+        "into",
+        "onto",
+        "towards",
+        "toward",
+        "is",
+        "are",
+        "be",
+        "do",
+        "does",
+        "we",
+        "our",
+        "its",
+        "it",
+        "this",
+        "that",
+        "these",
+        "those",
+        "how",
+        "what",
+        "why",
+        "when",
+        "which",
+        "who",
+        "can",
+        "not",
+        "no",
+        "yes",
+        "using",
+        "use",
+    ]
 )
 
 _KEY_SAFE = re.compile(r"[^A-Za-z0-9_:\-]")
+# Characters that break a key in BibTeX, biber or \cite{}; everything else in a key
+# someone already uses (``DBLP:journals/corr/abs-1706.03762``) is kept.
+_KEY_UNSAFE = re.compile(r"[^A-Za-z0-9_:\-./+]")
+
+
+def clean_key(key: str) -> str:
+    """An existing key made safe for BibTeX and ASCII-only, changed as little as possible."""
+    if not key.isascii():
+        key = unicodedata.normalize("NFKD", key).encode("ascii", "ignore").decode("ascii")
+    return _KEY_UNSAFE.sub("", key)
 
 
 def _surname(author: str) -> str:
+    if author.startswith("{") and author.endswith("}"):
+        return "".join(fold_text(author).split())  # an institution: all of its name
     if "," in author:
         last = author.split(",", 1)[0]
     else:
@@ -59,7 +117,7 @@ def base_key(paper: Paper, pattern: str = DEFAULT_PATTERN) -> str:
         values["title"] = values["title3"]
     try:
         key = pattern.format(**values)
-    except (KeyError, IndexError, ValueError) as exc:
+    except (KeyError, IndexError, ValueError, AttributeError) as exc:
         raise ValueError(f"bad citation-key pattern {pattern!r}: {exc}") from None
     key = _KEY_SAFE.sub("", key)
     return key or "paper"
@@ -89,7 +147,7 @@ def unique_key(base: str, taken: Container[str]) -> str:
 
 def assign_key(paper: Paper, taken: Container[str], pattern: str = DEFAULT_PATTERN) -> str:
     """The key a new paper gets: its own (from BibTeX) if usable and free, else generated."""
-    own = _KEY_SAFE.sub("", paper.key)
+    own = clean_key(paper.key)
     if own:
         return unique_key(own, taken)
     return unique_key(base_key(paper, pattern), taken)
