@@ -47,6 +47,7 @@ class ImportReport:
     before: list[Paper] = field(default_factory=list)
     unchanged: list[Paper] = field(default_factory=list)  # already stored, nothing new
     failed: list[ImportFailure] = field(default_factory=list)
+    merged_within: int = 0  # duplicates inside the imported batch, folded into one paper
 
     @property
     def skipped(self) -> int:
@@ -54,7 +55,7 @@ class ImportReport:
 
     def summary(self) -> str:
         return (
-            f"{len(self.added)} added, {len(self.merged)} merged, "
+            f"{len(self.added)} added, {len(self.merged) + self.merged_within} merged, "
             f"{self.skipped} skipped, {len(self.failed)} failed"
         )
 
@@ -82,7 +83,7 @@ class Library:
         self._papers: dict[str, Paper] = {}
         self._doc_ids: dict[str, int] = {}
         self._keys: dict[str, str] = {}
-        self._dupes = DuplicateIndex()
+        self._dupes_index: DuplicateIndex | None = None
         self._index: SearchIndex | None = None
         self._db: TinyDB
         self._table: Table
@@ -131,10 +132,17 @@ class Library:
             ) from None
         self._papers, self._doc_ids = papers, doc_ids
         self._keys = {p.key: p.id for p in papers.values()}
-        self._dupes = DuplicateIndex()
-        for paper in papers.values():
-            self._dupes.add(paper)
+        self._dupes_index = None
         self._index = None
+
+    @property
+    def _dupes(self) -> DuplicateIndex:
+        """Built on the first import only: listing and editing never need it."""
+        if self._dupes_index is None:
+            self._dupes_index = DuplicateIndex()
+            for paper in self._papers.values():
+                self._dupes_index.add(paper)
+        return self._dupes_index
 
     def changed_on_disk(self) -> bool:
         """True when another process has replaced the file since we read or wrote it."""
@@ -223,7 +231,8 @@ class Library:
             self._papers[paper.id] = paper
             self._doc_ids[paper.id] = doc_id
             self._keys[paper.key] = paper.id
-            self._dupes.add(paper)
+            if self._dupes_index is not None:
+                self._dupes_index.add(paper)
             if self._index is not None:
                 self._index.add(paper)
 
@@ -240,8 +249,9 @@ class Library:
         self._storage.forget(PAPERS_TABLE, doc_ids)
         for paper in papers:
             old = self._papers[paper.id]
-            self._dupes.remove(old)
-            self._dupes.add(paper)
+            if self._dupes_index is not None:
+                self._dupes_index.remove(old)
+                self._dupes_index.add(paper)
             self._papers[paper.id] = paper
             if self._index is not None:
                 self._index.update(paper)
@@ -286,6 +296,7 @@ class Library:
                     if merged is new_papers[position]:
                         report.unchanged.append(merged)
                     else:
+                        report.merged_within += 1
                         new_papers[position] = merged
                 else:
                     fresh = self._new_paper(paper, stamp)
@@ -337,7 +348,8 @@ class Library:
                 del self._papers[paper.id]
                 del self._doc_ids[paper.id]
                 self._keys.pop(paper.key, None)
-                self._dupes.remove(paper)
+                if self._dupes_index is not None:
+                    self._dupes_index.remove(paper)
                 if self._index is not None:
                     self._index.remove(paper.id)
         return gone

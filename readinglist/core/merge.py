@@ -1,10 +1,13 @@
 """Duplicate detection and merging on import (SPEC §4).
 
 A paper seen before is recognised by DOI, arXiv id, folded title, or a title that
-is near-identical (fuzzy ratio). Comparing every incoming title with every stored
-one would be quadratic, so near-identical candidates are found through two blocks
-(the folded title's first and last characters): a typo would have to hit both
-ends of a title to slip through.
+is near-identical. "Near-identical" is judged word by word, not by a character
+ratio: "Attention is All You Need" with a typo (``Atention``) is the same paper, but
+"Agents is All You Need for X" and "Gradients is All You Need for X" are not, though
+their character ratio is above 95. Comparing every incoming title with every stored
+one would be quadratic, so candidates are found through two blocks (the folded
+title's first and last characters): a typo would have to hit both ends of a title
+to slip through.
 """
 
 from __future__ import annotations
@@ -14,10 +17,12 @@ from collections import defaultdict
 from dataclasses import replace
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from .model import Paper, fold_text, merge_tags, normalise_arxiv, normalise_doi
 
-NEAR_TITLE_RATIO = 95.0
+CANDIDATE_RATIO = 90.0  # cheap prefilter; the word rule below decides
+MAX_WORD_TYPOS = 2
 _BLOCK = 12
 _MIN_FUZZY_LEN = 20  # short titles ("Introduction") are too generic to merge fuzzily
 
@@ -30,8 +35,47 @@ def _numbers(folded: str) -> list[str]:
     return _NUMBER.findall(folded)
 
 
+def _typo_budget(word: str) -> int:
+    """One slip per word, none in short words ("cat"/"bat" are different words;
+    even long ones: "augmentation"/"segmentation" is only two edits apart)."""
+    return 0 if len(word) <= 4 else 1
+
+
+def same_title_modulo_typos(a: str, b: str) -> bool:
+    """Folded titles with the same words, up to a few small typos within words."""
+    words_a, words_b = a.split(), b.split()
+    if len(words_a) != len(words_b) or _numbers(a) != _numbers(b):
+        return False
+    differing = 0
+    for x, y in zip(words_a, words_b, strict=True):
+        if x == y:
+            continue
+        differing += 1
+        budget = min(_typo_budget(x), _typo_budget(y))
+        if differing > MAX_WORD_TYPOS or Levenshtein.distance(x, y, score_cutoff=budget) > budget:
+            return False
+    return True
+
+
 def _blocks(folded: str) -> tuple[str, str]:
     return ("<" + folded[:_BLOCK], ">" + folded[-_BLOCK:])
+
+
+def _surname(paper: Paper) -> str:
+    if not paper.authors:
+        return ""
+    first = paper.authors[0]
+    last = first.split(",", 1)[0] if "," in first else (first.split() or [""])[-1]
+    return fold_text(last).replace(" ", "")
+
+
+def _compatible(a: tuple[str, int | None], b: tuple[str, int | None]) -> bool:
+    """Same title but different first author, or years far apart: two papers."""
+    (surname_a, year_a), (surname_b, year_b) = a, b
+    if surname_a and surname_b and surname_a != surname_b:
+        return False
+    # A preprint and its published version are often a year apart.
+    return year_a is None or year_b is None or abs(year_a - year_b) <= 1
 
 
 class DuplicateIndex:
@@ -40,11 +84,12 @@ class DuplicateIndex:
     def __init__(self) -> None:
         self._doi: dict[str, str] = {}
         self._arxiv: dict[str, str] = {}
-        self._title: dict[str, str] = {}
+        self._title: defaultdict[str, list[str]] = defaultdict(list)  # spaces removed
+        self._who: dict[str, tuple[str, int | None]] = {}  # id -> (first surname, year)
         # block -> (folded titles, their numbers, paper ids), parallel lists so that
         # rapidfuzz can scan a block's titles in one C call.
-        self._blocks: defaultdict[str, tuple[list[str], list[list[str]], list[str]]] = defaultdict(
-            lambda: ([], [], [])
+        self._blocks: defaultdict[str, tuple[list[str], list[list[str]], list[str]]] = (
+            defaultdict(lambda: ([], [], []))
         )
 
     def add(self, paper: Paper) -> None:
@@ -54,7 +99,8 @@ class DuplicateIndex:
             self._arxiv.setdefault(arxiv, paper.id)
         folded = fold_text(paper.title)
         if folded:
-            self._title.setdefault(folded, paper.id)
+            self._who[paper.id] = (_surname(paper), paper.year)
+            self._title[folded.replace(" ", "")].append(paper.id)
             numbers = _numbers(folded)
             for block in _blocks(folded):
                 titles, nums, ids = self._blocks[block]
@@ -66,12 +112,17 @@ class DuplicateIndex:
         for mapping, value in (
             (self._doi, normalise_doi(paper.doi)),
             (self._arxiv, normalise_arxiv(paper.arxiv)),
-            (self._title, fold_text(paper.title)),
         ):
             if value and mapping.get(value) == paper.id:
                 del mapping[value]
         folded = fold_text(paper.title)
-        for block in _blocks(folded) if folded else ():
+        if not folded:
+            return
+        same = self._title.get(folded.replace(" ", ""))
+        if same and paper.id in same:
+            same.remove(paper.id)
+        self._who.pop(paper.id, None)
+        for block in _blocks(folded):
             entry = self._blocks.get(block)
             if entry and paper.id in entry[2]:
                 at = entry[2].index(paper.id)
@@ -88,8 +139,10 @@ class DuplicateIndex:
         folded = fold_text(paper.title)
         if not folded:
             return None
-        if folded in self._title:
-            return self._title[folded]
+        who = (_surname(paper), paper.year)
+        for paper_id in self._title.get(folded.replace(" ", ""), ()):
+            if _compatible(who, self._who[paper_id]):
+                return paper_id
         if len(folded) < _MIN_FUZZY_LEN:
             return None
         numbers = _numbers(folded)
@@ -99,10 +152,15 @@ class DuplicateIndex:
             if not entry:
                 continue
             titles, nums, ids = entry
-            for _title, score, at in process.extract_iter(
-                folded, titles, scorer=fuzz.ratio, score_cutoff=NEAR_TITLE_RATIO
+            for other, score, at in process.extract_iter(
+                folded, titles, scorer=fuzz.ratio, score_cutoff=CANDIDATE_RATIO
             ):
-                if nums[at] == numbers and (best is None or score > best[0]):
+                if (
+                    nums[at] == numbers
+                    and (best is None or score > best[0])
+                    and _compatible(who, self._who[ids[at]])
+                    and same_title_modulo_typos(folded, other)
+                ):
                     best = (score, ids[at])
         return best[1] if best else None
 

@@ -117,30 +117,36 @@ class Paper:
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Paper:
-        """Build from a stored document; unknown keys are ignored, missing ones default."""
+        """Build from a stored document; unknown keys are ignored, missing ones default.
+
+        Runs once per paper on every load, so it avoids copying what the document
+        already owns (``extra`` is shared: papers are never mutated in place).
+        """
+        get = doc.get
+        sources = get("sources")
         return cls(
-            id=doc.get("id", ""),
-            key=doc.get("key", ""),
-            entry_type=doc.get("entry_type") or "misc",
-            title=doc.get("title", ""),
-            authors=tuple(doc.get("authors") or ()),
-            abstract=doc.get("abstract") or "",
-            year=doc.get("year"),
-            venue=doc.get("venue") or "",
-            doi=doc.get("doi") or "",
-            arxiv=doc.get("arxiv") or "",
-            url=doc.get("url") or "",
-            code_url=doc.get("code_url") or "",
-            tags=tuple(doc.get("tags") or ()),
-            status=doc.get("status") or "unread",
-            priority=doc.get("priority"),
-            rating=doc.get("rating"),
-            notes=doc.get("notes") or "",
-            added=doc.get("added") or "",
-            updated=doc.get("updated") or "",
-            read_at=doc.get("read_at") or "",
-            sources=tuple(Source.from_doc(s) for s in doc.get("sources") or ()),
-            extra=dict(doc.get("extra") or {}),
+            get("title") or "",
+            get("id") or "",
+            get("key") or "",
+            get("entry_type") or "misc",
+            tuple(get("authors") or ()),
+            get("abstract") or "",
+            get("year"),
+            get("venue") or "",
+            get("doi") or "",
+            get("arxiv") or "",
+            get("url") or "",
+            get("code_url") or "",
+            tuple(get("tags") or ()),
+            get("status") or "unread",
+            get("priority"),
+            get("rating"),
+            get("notes") or "",
+            get("added") or "",
+            get("updated") or "",
+            get("read_at") or "",
+            tuple(Source.from_doc(s) for s in sources) if sources else (),
+            get("extra") or {},
         )
 
     # -- convenient views ----------------------------------------------------
