@@ -197,9 +197,7 @@ def public_doc(paper: Paper) -> dict[str, Any]:
     return {name: doc[name] for name in PUBLIC_FIELDS}
 
 
-def merge_tags(
-    existing: tuple[str, ...] | list[str], new: tuple[str, ...] | list[str]
-) -> tuple[str, ...]:
+def merge_tags(existing: Sequence[str], new: Sequence[str]) -> tuple[str, ...]:
     """Tags are case-insensitively unique; the first spelling wins, order is kept."""
     seen = {t.casefold() for t in existing}
     out = list(existing)
