@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -55,3 +57,19 @@ def run_process(*args: str | Path, stdin: bytes | None = None, timeout: float = 
         timeout=timeout,
     )
     return Result(proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8"))
+
+
+def require_tool(name: str, install: str) -> str:
+    """Path of an external program a test needs (biber, bibtex, vim, ...).
+
+    In CI (``READINGLIST_REQUIRE_TOOLS`` set by ``.ci/run``, which installs them) a
+    missing tool fails the test; on a developer machine it skips, with the reason
+    and the install command shown in pytest's summary.
+    """
+    path = shutil.which(name)
+    if path is None:
+        message = f"{name} is not installed ({install})"
+        if os.environ.get("READINGLIST_REQUIRE_TOOLS"):
+            pytest.fail(message + "; READINGLIST_REQUIRE_TOOLS is set")
+        pytest.skip(message)
+    return path

@@ -9,7 +9,6 @@ exercises the insertion step; the VS Code files must be valid JSON naming our ta
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import shutil
 import subprocess
@@ -21,16 +20,13 @@ import pytest
 from readinglist.core.library import Library
 from readinglist.core.model import Paper
 
+from .conftest import require_tool
+
 EDITORS = Path(__file__).parent.parent / "assets" / "editors"
 
 
 def _need(tool: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        if os.environ.get("READINGLIST_REQUIRE_TOOLS"):
-            pytest.fail(f"{tool} is required here (READINGLIST_REQUIRE_TOOLS is set)")
-        pytest.skip(f"{tool} is not installed (apt-get install {tool})")
-    return path
+    return require_tool(tool, f"apt-get install -y {'emacs-nox' if tool == 'emacs' else tool}")
 
 
 @pytest.fixture

@@ -155,7 +155,10 @@ class Paper:
         """Surname of the first author ("Last, First" → "Last"), or ""."""
         if not self.authors:
             return ""
-        return self.authors[0].split(",", 1)[0].strip()
+        first = self.authors[0]
+        if first.startswith("{") and first.endswith("}"):  # an institution: "{ACME Corp}"
+            return first[1:-1]
+        return first.split(",", 1)[0].strip()
 
     @property
     def link(self) -> str:
