@@ -163,3 +163,38 @@ def test_broken_entries_mid_file_import_the_good_ones(cli, db: Path) -> None:  #
     assert "2 added" in result.out and "1 failed" in result.out
     assert "line 7" in result.err
     assert {p.key for p in Library.open(db)} == {"good2019first", "good2021third"}
+
+
+# -- export ------------------------------------------------------------------------------
+def test_export_to_stdout_file_and_by_key(cli, db: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    cli("--db", db, "import", BLANK)
+    everything = cli("--db", db, "export")
+    assert everything.code == 0 and everything.out.count("@misc{") == 58
+    assert "note = {Daily Papers listing, Mar 11}" in everything.out
+    key = Library.open(db).papers[0].key
+    one = cli("--db", db, "export", "--key", key)
+    assert one.out.count("@misc{") == 1 and f"@misc{{{key}," in one.out
+    target = tmp_path / "out.bib"
+    written = cli("--db", db, "export", "--key", key, "-o", target)
+    assert written.code == 0 and written.out == ""
+    assert target.read_text(encoding="utf-8") == one.out
+    assert "exported 1 papers" in written.err
+
+
+def test_export_cited_keys_of_a_manuscript(cli, db: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    cli("--db", db, "import", BLANK)
+    first, second = (p.key for p in Library.open(db).papers[:2])
+    tex = tmp_path / "paper.tex"
+    tex.write_text(f"As shown \\citep[p.~3]{{{first}}} and \\cite{{{second},nothere2020}}.\n")
+    result = cli("--db", db, "export", "--cited", tex)
+    assert result.code == 0
+    assert result.out.count("@misc{") == 2
+    assert "'nothere2020', which is not in the library" in result.err
+
+
+def test_export_nothing_matched(cli, db: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    cli("--db", db, "import", BLANK)
+    tex = tmp_path / "empty.tex"
+    tex.write_text("No citations here.\n")
+    assert cli("--db", db, "export", "--cited", tex).code == 1
+    assert cli("--db", db, "export", "--key", "missing").code == 2
