@@ -1,0 +1,71 @@
+"""The Textual application and the one factory that builds it (CLI and tests alike)."""
+
+from __future__ import annotations
+
+import threading
+import webbrowser
+from collections.abc import Callable, Sequence
+from typing import ClassVar
+
+from textual.app import App
+from textual.binding import BindingType
+
+from ..core.config import Settings
+from ..core.library import Library
+from .bindings import APP_BINDINGS, unknown_keymap_ids
+from .commands import PaperCommands
+from .screens.help import HelpScreen
+from .screens.main import MainScreen
+
+
+class ReadingListApp(App[None]):
+    """Owns the library, the settings and the lock that keeps library calls one at a time."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "readinglist"
+    ENABLE_COMMAND_PALETTE = True
+    COMMANDS = App.COMMANDS | {PaperCommands}
+    BINDINGS: ClassVar[list[BindingType]] = list(APP_BINDINGS)
+
+    def __init__(
+        self,
+        library: Library,
+        settings: Settings,
+        *,
+        warnings: Sequence[str] = (),
+        url_opener: Callable[[str], object] = webbrowser.open,
+    ) -> None:
+        super().__init__()
+        self.library = library
+        self.settings = settings
+        self.url_opener = url_opener
+        self.library_lock = threading.RLock()
+        self._warnings = list(warnings)
+        unknown = unknown_keymap_ids(settings.keymap)
+        if unknown:
+            self._warnings.append(f"config: unknown key binding id(s) {', '.join(unknown)}")
+        self.set_keymap(dict(settings.keymap))
+        if settings.theme in self.available_themes:
+            self.theme = settings.theme
+        else:
+            self._warnings.append(f"config: unknown theme {settings.theme!r}; using the default")
+
+    def on_mount(self) -> None:
+        self.push_screen(MainScreen(self.library, self.settings, self.library_lock))
+        for warning in self._warnings:
+            self.notify(warning, title="Config", severity="warning", timeout=10)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.settings.keymap))
+
+
+def create_app(
+    library: Library,
+    settings: Settings,
+    *,
+    warnings: Sequence[str] = (),
+    url_opener: Callable[[str], object] = webbrowser.open,
+) -> ReadingListApp:
+    """The factory the CLI and the tests share: no globals, everything passed in."""
+    return ReadingListApp(library, settings, warnings=warnings, url_opener=url_opener)
