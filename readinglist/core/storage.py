@@ -39,7 +39,7 @@ def file_signature(path: Path) -> Signature | None:
 
 
 @contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Loading 100k documents makes millions of objects; the cyclic GC would rescan
     them again and again for nothing (SPEC §13: 59-77% of load time)."""
     enabled = gc.isenabled()
@@ -56,7 +56,7 @@ def parse_library_bytes(raw: bytes, path: Path) -> dict[str, dict[str, Any]] | N
     if not raw.strip():
         return None
     try:
-        with _gc_paused():
+        with gc_paused():
             data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise LibraryError(
