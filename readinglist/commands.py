@@ -22,12 +22,9 @@ from .core.library import ImportReport, Library
 from .core.model import STATUSES, Paper, public_doc
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def _settings(args: argparse.Namespace) -> tuple[Settings, list[str]]:
     config = args.config or os.environ.get("READINGLIST_CONFIG")
-    settings, warnings = load_settings(Path(config).expanduser() if config else None)
-    for warning in warnings:
-        print(f"readinglist: warning: {warning}", file=sys.stderr)
-    return settings
+    return load_settings(Path(config).expanduser() if config else None)
 
 
 def _open(args: argparse.Namespace, settings: Settings) -> Library:
@@ -41,19 +38,21 @@ def _open(args: argparse.Namespace, settings: Settings) -> Library:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings, warnings = _settings(args)
     if args.command is None:
-        return _run_tui(args, settings)
+        return _run_tui(args, settings, warnings)
+    for warning in warnings:
+        print(f"readinglist: warning: {warning}", file=sys.stderr)
     library = _open(args, settings)
     handler: Callable[[argparse.Namespace, Library, Settings], int] = COMMANDS[args.command]
     return handler(args, library, settings)
 
 
-def _run_tui(args: argparse.Namespace, settings: Settings) -> int:
+def _run_tui(args: argparse.Namespace, settings: Settings, warnings: list[str]) -> int:
     library = _open(args, settings)
     from .tui.app import create_app
 
-    create_app(library, settings).run()
+    create_app(library, settings, warnings=warnings).run()
     return EXIT_OK
 
 

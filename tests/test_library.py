@@ -230,3 +230,40 @@ def test_failed_write_leaves_old_file_and_memory_consistent(
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
     lib.add(_paper("Next"))  # the library still works afterwards
     assert [p.title for p in Library.open(db)] == ["Kept", "Next"]
+
+
+def test_search_index_follows_edits_and_external_changes(tmp_path: Path) -> None:
+    db = tmp_path / "lib.json"
+    lib = Library.open(db)
+    lib.import_papers([_paper("Efficient Local Attention"), _paper("Graph Transformers")])
+    assert [h.paper.title for h in lib.search("atention")] == ["Efficient Local Attention"]
+    index = lib.index
+    other = Library.open(db)
+    other.add(_paper("Sparse Attention Everywhere"))
+    (graph,) = [p for p in other if p.title == "Graph Transformers"]
+    other.update([replace(graph, title="Graph Attention Networks")])
+    lib.reload()
+    assert lib.index is index  # patched, not rebuilt
+    titles = {h.paper.title for h in lib.search("attention")}
+    assert titles == {"Efficient Local Attention", "Sparse Attention Everywhere",
+                      "Graph Attention Networks"}  # fmt: skip
+    assert not lib.search("transformers")
+
+
+def test_index_built_from_a_snapshot_catches_up_on_changes(tmp_path: Path) -> None:
+    from readinglist.core.search import SearchIndex
+
+    lib = Library.open(tmp_path / "lib.json")
+    first, second = lib.import_papers([_paper("Alpha Networks"), _paper("Beta Networks")]).added
+    snapshot = lib.index_snapshot()
+    # Edits while the index is being built elsewhere:
+    lib.delete([first.id])
+    lib.update([replace(second, title="Gamma Networks")])
+    lib.add(_paper("Delta Networks"))
+    index = SearchIndex(snapshot)  # built from the old state
+    lib.install_index(index)
+    assert lib.index is index
+    assert sorted(h.paper.title for h in lib.search("networks")) == [
+        "Delta Networks",
+        "Gamma Networks",
+    ]

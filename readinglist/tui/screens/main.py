@@ -60,6 +60,7 @@ class MainScreen(EditActions, Screen[None]):
         self.library_lock = library_lock
         self.query_text = ""
         self._search_seq = 0
+        self._index_ready = threading.Event()
         self.results_shown = 0  # searches whose results reached the list (tests wait on it)
         self._detail_paper: Paper | None = None
         self._detail_timer: Timer | None = None
@@ -130,6 +131,11 @@ class MainScreen(EditActions, Screen[None]):
         except ReadinglistError as exc:
             self.app.call_from_thread(self._show_query_error, seq, str(exc))
             return
+        if text.strip() and not self._index_ready.is_set():
+            self.app.call_from_thread(self._show_indexing, seq)
+            while not self._index_ready.wait(0.05):
+                if worker.is_cancelled or seq != self._search_seq:
+                    return
         with self.library_lock:
             if worker.is_cancelled or seq != self._search_seq:
                 return
@@ -141,10 +147,23 @@ class MainScreen(EditActions, Screen[None]):
 
     @work(thread=True, exclusive=True, group="warm-up", exit_on_error=False)
     def warm_up_index(self) -> None:
-        """Build the search index after the first screen, before the first keystroke needs it."""
+        """Build the search index after the first screen, before the first keystroke
+        needs it. The build runs on a snapshot without the lock, so saves and reloads
+        go on meanwhile; the library replays them into the index when it is installed."""
+        from ...core.search import SearchIndex
+
         with self.library_lock:
-            self.library.index  # noqa: B018 - built on first access
+            papers = None if self.library.index_ready else self.library.index_snapshot()
+        if papers is not None:
+            index = SearchIndex(papers)
+            with self.library_lock:
+                self.library.install_index(index)
         gc.freeze()
+        self._index_ready.set()
+
+    def _show_indexing(self, seq: int) -> None:
+        if seq == self._search_seq:
+            self.query_one("#count", Label).update(f"indexing {len(self.library):,} papers…")
 
     def _show_results(
         self, seq: int, hits: Sequence[HitLike], total: int, keep_id: str | None
