@@ -32,6 +32,17 @@ def test_new_library_has_schema_and_papers(tmp_path: Path) -> None:
     assert len(doc["id"]) == 26 and doc["added"].endswith("Z")
 
 
+def test_new_file_mode_follows_umask_and_lock_is_hidden(tmp_path: Path) -> None:
+    db = tmp_path / "lib.json"
+    old = os.umask(0o022)
+    try:
+        Library.open(db).add(_paper("One"))
+    finally:
+        os.umask(old)
+    assert db.stat().st_mode & 0o777 == 0o644
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".lib.json.lock", "lib.json"]
+
+
 def test_file_is_one_paper_per_line(tmp_path: Path) -> None:
     db = tmp_path / "lib.json"
     lib = Library.open(db)

@@ -80,7 +80,8 @@ class Library:
         self.path = path
         self.key_pattern = key_pattern
         self._storage = AtomicJSONStorage(path)
-        self._lock = FileLock(str(path.with_name(path.name + ".lock")), timeout=LOCK_TIMEOUT_S)
+        # A hidden lock file beside the library (kept: removing it would race).
+        self._lock = FileLock(str(path.with_name(f".{path.name}.lock")), timeout=LOCK_TIMEOUT_S)
         self._papers: dict[str, Paper] = {}
         self._doc_ids: dict[str, int] = {}
         self._keys: dict[str, str] = {}

@@ -170,6 +170,12 @@ class MainScreen(EditActions, Screen[None]):
     ) -> None:
         if seq != self._search_seq:
             return  # a newer keystroke is already on its way
+        if total == 0:
+            self.paper_list.empty_text = (
+                "The library is empty: press i to import a Daily Papers listing or a .bib file."
+            )
+        else:
+            self.paper_list.empty_text = "No paper matches. Escape twice clears the search."
         self.paper_list.set_hits(hits, keep_id=keep_id)
         shown = f"{len(hits):,} of {total:,}" if len(hits) != total else f"{total:,} papers"
         marks = len(self.paper_list.marks)

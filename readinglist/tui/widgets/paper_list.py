@@ -48,14 +48,39 @@ class Columns:
     status: int
 
     @classmethod
-    def for_width(cls, width: int) -> Columns:
-        """Fixed columns shrink and disappear on narrow terminals; the title takes the rest."""
-        mark, year, status = 2, 4, 7
-        author = 18 if width >= 70 else 0
-        tags = 22 if width >= 100 else (14 if width >= 80 else 0)
+    def for_width(cls, width: int, shown: ColumnNeeds | None = None) -> Columns:
+        """Fixed columns shrink and disappear on narrow terminals, and columns that the
+        results leave empty (listings have no authors or years) give way; the title
+        takes the rest."""
+        needs = shown or ColumnNeeds()
+        mark, status = 2, 7
+        year = 4 if needs.year else 0
+        author = 18 if width >= 70 and needs.author else 0
+        tags = (22 if width >= 100 else (14 if width >= 80 else 0)) if needs.tags else 0
+        tags = min(tags, max(needs.tags, 4)) if tags else 0
         fixed = mark + sum(w + 1 for w in (author, year, tags, status) if w)
         title = max(width - fixed, 8)
         return cls(mark, title, author, year, tags, status)
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnNeeds:
+    """Which optional columns the current results use (sampled from the first rows)."""
+
+    author: bool = True
+    year: bool = True
+    tags: int = 22  # widest tag text seen
+
+    SAMPLE: ClassVar[int] = 500
+
+    @classmethod
+    def of(cls, hits: Sequence[HitLike]) -> ColumnNeeds:
+        papers = [hits[i].paper for i in range(min(len(hits), cls.SAMPLE))]
+        return cls(
+            author=any(p.authors for p in papers),
+            year=any(p.year for p in papers),
+            tags=max((len(" ".join(p.tags)) for p in papers), default=0),
+        )
 
 
 def fit(text: str, width: int) -> str:
@@ -153,8 +178,10 @@ class PaperList(ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._hits: Sequence[HitLike] = ()
+        self._needs = ColumnNeeds()
         self._cursor = 0
         self.marks: set[str] = set()
+        self.empty_text = ""  # shown when there are no results
 
     # -- data ------------------------------------------------------------------
     @property
@@ -175,6 +202,7 @@ class PaperList(ScrollView, can_focus=True):
     def set_hits(self, hits: Sequence[HitLike], keep_id: str | None = None) -> None:
         """Show new results; the cursor stays on ``keep_id`` when it is still shown."""
         self._hits = hits
+        self._needs = ColumnNeeds.of(hits)
         row = 0
         if keep_id is not None:
             row = next((i for i, h in enumerate(hits) if h.paper.id == keep_id), self._cursor)
@@ -286,11 +314,14 @@ class PaperList(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         base = self.rich_style
-        columns = Columns.for_width(width)
+        columns = Columns.for_width(width, self._needs)
         if y == 0:
             return self._render_header(columns, width, base)
         row = int(self.scroll_offset.y) + y - 1
         if row >= len(self._hits):
+            if y == 2 and not self._hits and self.empty_text:
+                hint = base + self._style("paper-list--dim")
+                return Strip([Segment(fit("  " + self.empty_text, width), hint)], width)
             return Strip.blank(width, base)
         return self._render_row(row, columns, width, base)
 
@@ -320,7 +351,8 @@ class PaperList(ScrollView, can_focus=True):
         segments.extend(self._title_segments(paper.title, hit.title_spans, columns.title, base))
         if columns.author:
             segments.append(Segment(" " + fit(paper.first_author, columns.author), base))
-        segments.append(Segment(" " + fit(str(paper.year or ""), columns.year), dim))
+        if columns.year:
+            segments.append(Segment(" " + fit(str(paper.year or ""), columns.year), dim))
         if columns.tags:
             segments.append(Segment(" " + fit(" ".join(paper.tags), columns.tags), dim))
         label = STATUS_LABELS.get(paper.status, paper.status)
