@@ -166,13 +166,7 @@ def _line(paper: Paper, key_width: int) -> str:
 def cmd_list(args: argparse.Namespace, library: Library, _s: Settings) -> int:
     if args.limit is not None and args.limit < 0:
         raise UsageError("--limit must be 0 or more")
-    query = " ".join(args.query)
-    if query.strip():
-        papers = [hit.paper for hit in library.search(query, limit=args.limit)]
-    else:
-        papers = list(library)
-        if args.limit is not None:
-            papers = papers[: args.limit]
+    papers = [hit.paper for hit in library.search(" ".join(args.query), limit=args.limit)]
     if not papers:
         print("readinglist: no paper matched", file=sys.stderr)
         return EXIT_NO_MATCH

@@ -210,8 +210,22 @@ class Library:
             self._index = SearchIndex(self._papers.values())
         return self._index
 
+    def newest_first(self) -> list[Paper]:
+        """Every paper, newest ``added`` first, ties in insertion order (as the
+        search index orders an empty query)."""
+        return sorted(self._papers.values(), key=lambda p: p.added, reverse=True)
+
     def search(self, query: str | Query, limit: int | None = None) -> Sequence[Hit]:
-        return self.index.search(query, limit=limit)
+        """Papers matching ``query``, best first. The empty query lists everything
+        without building the index (a whole-process ``list``/``export`` stays fast)."""
+        from .query import parse_query
+        from .search import Hit
+
+        parsed = parse_query(query) if isinstance(query, str) else query
+        if parsed.is_empty and self._index is None:
+            papers = self.newest_first()
+            return [Hit(p, 0.0, ()) for p in papers[:limit]]
+        return self.index.search(parsed, limit=limit)
 
     @property
     def index_ready(self) -> bool:

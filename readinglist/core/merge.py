@@ -23,7 +23,7 @@ from .model import Paper, fold_text, merge_tags, normalise_arxiv, normalise_doi
 
 CANDIDATE_RATIO = 90.0  # cheap prefilter; the word rule below decides
 MAX_WORD_TYPOS = 2
-_BLOCK = 12
+_BLOCK = 16
 _MIN_FUZZY_LEN = 20  # short titles ("Introduction") are too generic to merge fuzzily
 
 
@@ -57,8 +57,20 @@ def same_title_modulo_typos(a: str, b: str) -> bool:
     return True
 
 
-def _blocks(folded: str) -> tuple[str, str]:
-    return ("<" + folded[:_BLOCK], ">" + folded[-_BLOCK:])
+def _blocks(folded: str, slack: int = 0) -> list[str]:
+    """Block keys: each end of the title with its length and word count.
+
+    Near-duplicates have the same number of words and differ by at most
+    MAX_WORD_TYPOS one-character edits, so their lengths are within that ``slack``;
+    keying by both keeps blocks small even when many titles share an opening
+    ("Towards Efficient ...") or an ending ("...: A Survey").
+    """
+    size, words = len(folded), folded.count(" ")
+    return [
+        f"{end}{words}:{size + delta}{part}"
+        for delta in range(-slack, slack + 1)
+        for end, part in (("<", folded[:_BLOCK]), (">", folded[-_BLOCK:]))
+    ]
 
 
 def _surname(paper: Paper) -> str:
@@ -88,8 +100,8 @@ class DuplicateIndex:
         self._who: dict[str, tuple[str, int | None]] = {}  # id -> (first surname, year)
         # block -> (folded titles, their numbers, paper ids), parallel lists so that
         # rapidfuzz can scan a block's titles in one C call.
-        self._blocks: defaultdict[str, tuple[list[str], list[list[str]], list[str]]] = (
-            defaultdict(lambda: ([], [], []))
+        self._blocks: defaultdict[str, tuple[list[str], list[list[str]], list[str]]] = defaultdict(
+            lambda: ([], [], [])
         )
 
     def add(self, paper: Paper) -> None:
@@ -147,13 +159,13 @@ class DuplicateIndex:
             return None
         numbers = _numbers(folded)
         best: tuple[float, str] | None = None
-        for block in _blocks(folded):
+        for block in _blocks(folded, slack=MAX_WORD_TYPOS):
             entry = self._blocks.get(block)
             if not entry:
                 continue
             titles, nums, ids = entry
-            for other, score, at in process.extract_iter(
-                folded, titles, scorer=fuzz.ratio, score_cutoff=CANDIDATE_RATIO
+            for other, score, at in process.extract(
+                folded, titles, scorer=fuzz.ratio, score_cutoff=CANDIDATE_RATIO, limit=None
             ):
                 if (
                     nums[at] == numbers

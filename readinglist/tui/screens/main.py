@@ -38,16 +38,6 @@ if TYPE_CHECKING:
 DETAIL_DELAY_S = 0.06
 
 
-def every_paper(library: Library) -> list[HitLike]:
-    """The empty query without the search index: newest ``added`` first, ties in
-    insertion order (as ``SearchIndex`` orders it), so the first screen does not wait
-    for the index to be built."""
-    from ...core.search import Hit
-
-    papers = sorted(library.papers, key=lambda p: p.added, reverse=True)
-    return [Hit(p, 0.0, ()) for p in papers]
-
-
 class MainScreen(EditActions, Screen[None]):
     """Holds the current query text; everything shown derives from it and the library."""
 
@@ -140,7 +130,7 @@ class MainScreen(EditActions, Screen[None]):
             if worker.is_cancelled or seq != self._search_seq:
                 return
             hits: Sequence[HitLike]
-            hits = self.library.search(query) if text.strip() else every_paper(self.library)
+            hits = self.library.search(query)
             total = len(self.library)
         if not worker.is_cancelled:
             self.app.call_from_thread(self._show_results, seq, hits, total, keep_id)
