@@ -52,16 +52,27 @@ def test_file_is_one_paper_per_line(tmp_path: Path) -> None:
     assert json.loads(db.read_text())  # and still plain JSON
 
 
-def test_dump_cache_reencodes_changed_documents_only() -> None:
-    doc = {"title": "a"}
-    data = {"papers": {"1": doc}}
-    cache: dict[tuple[str, str], tuple[object, bytes]] = {}
-    first = dump_library(data, cache)
-    doc_new = {"title": "b"}
-    data["papers"]["1"] = doc_new
-    second = dump_library(data, cache)
-    assert b'"a"' in first and b'"b"' in second
-    assert parse_library_bytes(second, Path("x")) == {"papers": {"1": {"title": "b"}}}
+def test_dump_reuses_cached_lines_until_forgotten(tmp_path: Path) -> None:
+    from readinglist.core.storage import AtomicJSONStorage
+
+    storage = AtomicJSONStorage(tmp_path / "x.json")
+    storage.write({"papers": {"1": {"title": "a"}, "2": {"title": "b"}}})
+    data = storage.read()
+    assert data is not None
+    data["papers"]["1"]["title"] = "changed in place"
+    storage.forget("papers", [1])
+    storage.write(data)
+    assert parse_library_bytes((tmp_path / "x.json").read_bytes(), Path("x")) == {
+        "papers": {"1": {"title": "changed in place"}, "2": {"title": "b"}}
+    }
+    # The contract: an in-place change that is not forgotten is not re-encoded.
+    assert b"".join(dump_library({"t": {"1": {"v": 2}}}, {"t": {"1": b'"1": {"v":1}'}})) == (
+        b'{\n"t": {\n  "1": {"v":1}\n}\n}\n'
+    )
+    assert parse_library_bytes(b"".join(dump_library({"t": {}, "u": {"1": {}}})), Path("x")) == {
+        "t": {},
+        "u": {"1": {}},
+    }
 
 
 def test_reopen_sees_every_field(tmp_path: Path) -> None:

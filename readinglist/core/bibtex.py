@@ -12,6 +12,7 @@ Fields kept in ``extra`` go back out exactly as they came in.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -49,6 +50,7 @@ def _unparse_stack() -> list[AddEnclosingMiddleware]:
     ]
 
 
+@functools.lru_cache(maxsize=65536)
 def format_name(name: str, *, unicode: bool = False) -> str:
     """A stored name (``"Last, First"``, ``"{ACME Corp}"``, ``"others"``) for BibTeX.
 

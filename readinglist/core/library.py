@@ -292,6 +292,7 @@ class Library:
                     if not self._db.table(META_TABLE).all() or self._needs_meta_rewrite():
                         self._db.table(META_TABLE).truncate()
                         self._db.table(META_TABLE).insert({"schema": SCHEMA_VERSION})
+                        self._storage.forget(META_TABLE)
                     yield
             except BaseException:
                 # The in-memory state may hold half a change: go back to the file.
@@ -420,7 +421,9 @@ class Library:
         with self._transaction():
             gone = [self._papers[i] for i in dict.fromkeys(ids) if i in self._papers]
             if gone:
-                self._table.remove(doc_ids=[self._doc_ids[p.id] for p in gone])
+                doc_ids = [self._doc_ids[p.id] for p in gone]
+                self._table.remove(doc_ids=doc_ids)
+                self._storage.forget(PAPERS_TABLE, doc_ids)  # TinyDB may reuse the ids
             for paper in gone:
                 del self._papers[paper.id]
                 del self._doc_ids[paper.id]

@@ -71,49 +71,50 @@ def parse_library_bytes(raw: bytes, path: Path) -> dict[str, dict[str, Any]] | N
 
 
 def dump_library(
-    data: dict[str, dict[str, Any]], cache: dict[tuple[str, str], tuple[Any, bytes]] | None = None
-) -> bytes:
+    data: dict[str, dict[str, Any]], cache: dict[str, dict[str, bytes]] | None = None
+) -> list[bytes]:
     """Serialise tables with one document per line (stable, diff-friendly, fast).
 
-    ``cache`` maps (table, doc id) to (document object, its bytes): a document that
-    is the very object serialised last time is not serialised again, which makes a
-    one-paper change cost a join instead of a full encode. Callers that mutate a
-    document in place must drop its entry (:meth:`AtomicJSONStorage.forget`).
+    Returns the file as chunks to write one after another: at 100k papers the file
+    is ~200 MB, and gluing it into one bytes object costs more than writing it.
+    ``cache`` maps table → doc id → the document's encoded line. Lines found there are
+    reused as they are, so a one-paper change costs no encoding of the others;
+    whoever changes or removes a document must drop its line first
+    (:meth:`AtomicJSONStorage.forget`).
     """
-    parts: list[bytes] = [b"{"]
     dumps = orjson.dumps
-    fresh: dict[tuple[str, str], tuple[Any, bytes]] = {}
-    for t_index, (table, docs) in enumerate(data.items()):
-        if t_index:
-            parts.append(b",")
-        parts.append(b"\n" + dumps(table) + b": {")
+    chunks: list[bytes] = [b"{"]
+    for index, (table, docs) in enumerate(data.items()):
+        lines_of = cache.setdefault(table, {}) if cache is not None else {}
+        get = lines_of.get
+
+        def encode(doc_id: str, doc: Any, store: dict[str, bytes] = lines_of) -> bytes:
+            line = dumps(doc_id) + b": " + dumps(doc)
+            store[doc_id] = line
+            return line
+
+        chunks.append((b",\n" if index else b"\n") + dumps(table) + b": {")
         separator = b"\n  "
         for doc_id, doc in docs.items():
-            ident = (table, str(doc_id))
-            hit = cache.get(ident) if cache is not None else None
-            if hit is not None and hit[0] is doc:
-                line = hit[1]
-            else:
-                line = dumps(str(doc_id)) + b": " + dumps(doc)
-            fresh[ident] = (doc, line)
-            parts.append(separator)
-            parts.append(line)
+            chunks.append(separator)
+            chunks.append(get(doc_id) or encode(doc_id, doc))
             separator = b",\n  "
-        parts.append(b"\n}" if docs else b"}")
-    parts.append(b"\n}\n")
-    if cache is not None:
-        cache.clear()
-        cache.update(fresh)
-    return b"".join(parts)
+        chunks.append(b"\n}" if docs else b"}")
+    chunks.append(b"\n}\n")
+    return chunks
 
 
-def atomic_write_bytes(path: Path, payload: bytes) -> None:
-    """Write ``payload`` to ``path`` so that readers see the old or the new file only."""
+def atomic_write_bytes(path: Path, payload: bytes | Iterable[bytes]) -> None:
+    """Write ``payload`` (bytes, or chunks in order) to ``path`` so that readers see
+    the old or the new file only."""
     directory = path.parent
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
+        with os.fdopen(fd, "wb", buffering=1 << 20) as handle:
+            if isinstance(payload, bytes):
+                handle.write(payload)
+            else:
+                handle.writelines(payload)
             handle.flush()
             os.fsync(handle.fileno())
         if path.exists():
@@ -146,7 +147,7 @@ class AtomicJSONStorage(Storage):
         self._loaded = False
         self._batch_depth = 0
         self._dirty = False
-        self._encoded: dict[tuple[str, str], tuple[Any, bytes]] = {}
+        self._encoded: dict[str, dict[str, bytes]] = {}
 
     # -- TinyDB Storage interface ---------------------------------------------
     def read(self) -> dict[str, dict[str, Any]] | None:
@@ -191,10 +192,17 @@ class AtomicJSONStorage(Storage):
         self._data = None
         self._encoded.clear()
 
-    def forget(self, table: str, doc_ids: Iterable[int | str]) -> None:
-        """Documents changed in place: encode them afresh on the next write."""
+    def forget(self, table: str, doc_ids: Iterable[int | str] | None = None) -> None:
+        """Documents changed or removed (or, with no ids, the whole table): encode
+        them afresh on the next write."""
+        lines = self._encoded.get(table)
+        if lines is None:
+            return
+        if doc_ids is None:
+            lines.clear()
+            return
         for doc_id in doc_ids:
-            self._encoded.pop((table, str(doc_id)), None)
+            lines.pop(str(doc_id), None)
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
