@@ -172,7 +172,7 @@ def measure_core(n: int, workdir: Path, *, runs: int | None = None) -> dict[str,
     # The library under test, built in process from the synthetic papers (they
     # carry statuses, tags and notes that a .bib cannot).
     db = workdir / f"library-{n}.json"
-    for stale in (db, db.with_name(db.name + ".lock")):
+    for stale in (db, db.with_name(f".{db.name}.lock")):
         stale.unlink(missing_ok=True)
     Library.open(db).import_papers(papers)
     del papers
@@ -201,7 +201,7 @@ def measure_core(n: int, workdir: Path, *, runs: int | None = None) -> dict[str,
         )
         imports.append(run.seconds)
         rss.append(run.rss_mb)
-        for path in (fresh, fresh.with_name(fresh.name + ".lock")):
+        for path in (fresh, fresh.with_name(f".{fresh.name}.lock")):
             path.unlink(missing_ok=True)
     figures["import_s"] = median(imports)
 
