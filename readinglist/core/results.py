@@ -71,6 +71,26 @@ def _merge(spans: list[Span]) -> tuple[Span, ...]:
     return tuple(merged)
 
 
+ADJACENT_WINDOW = 100
+_ADJACENT_BONUS = 0.15  # more than both words in the abstract, less than a title word
+
+
+def prefer_adjacent(
+    papers: list[Paper], scores: list[float], words: Sequence[WordMatch]
+) -> tuple[list[Paper], list[float]]:
+    """Re-rank the top results so query words found side by side in a title come first."""
+    head = [
+        (min(1.0, score + _ADJACENT_BONUS * adjacent_pairs(paper.title, words)), i)
+        for i, (paper, score) in enumerate(zip(papers[:ADJACENT_WINDOW], scores, strict=False))
+    ]
+    head.sort(key=lambda item: -item[0])  # stable: equal scores keep their order
+    order = [i for _, i in head]
+    return (
+        [papers[i] for i in order] + papers[ADJACENT_WINDOW:],
+        [score for score, _ in head] + scores[ADJACENT_WINDOW:],
+    )
+
+
 class SearchResults(Sequence["Hit"]):
     """Ranked hits; a :class:`Hit` (with its highlight spans) is built on first access."""
 
@@ -81,7 +101,11 @@ class SearchResults(Sequence["Hit"]):
         words: Sequence[WordMatch],
         phrases: Sequence[str],
         make_hit: Callable[[Paper, float, tuple[Span, ...]], Hit],
+        *,
+        complete: bool = True,
     ) -> None:
+        #: False if abstracts were still being indexed: abstract matches may be missing.
+        self.complete = complete
         self._papers = papers
         self._scores = scores
         self._words = tuple(words)

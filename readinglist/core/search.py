@@ -26,26 +26,36 @@ import threading
 from array import array
 from bisect import bisect_left, insort
 from collections import defaultdict, deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 from itertools import repeat
 
+from readinglist.core.fields import (
+    AUTHOR,
+    BODY,
+    HAS_BITS,
+    KEY,
+    STATUS_CODES,
+    TAG,
+    TITLE,
+    YEAR_BASE,
+    body_terms,
+    field_terms,
+    flags,
+    year_code,
+)
 from readinglist.core.model import Paper
 from readinglist.core.query import Query, parse_query
-from readinglist.core.ranking import TokenMatcher, WordMatch, rank_slots, recency_order
-from readinglist.core.results import SearchResults, adjacent_pairs
-from readinglist.core.tokens import fold, index_terms
+from readinglist.core.ranking import TokenMatcher, rank_slots, recency_order
+from readinglist.core.results import ADJACENT_WINDOW, SearchResults, prefer_adjacent
+from readinglist.core.tokens import TermMemo, fold
 from readinglist.core.vocab import Vocabulary
 
 __all__ = ["Hit", "SearchIndex", "SearchResults"]
 
-TITLE, AUTHOR, TAG, BODY, KEY = range(5)
 _CLASSES = 5
 _VOCAB_OF = {TITLE: 0, AUTHOR: 0, TAG: 0, BODY: 1, KEY: 2}
-_STATUS_CODES = {"unread": 1, "reading": 2, "read": 3, "skipped": 4}
-_HAS_BITS = {"code": 1, "notes": 2, "abstract": 4, "doi": 8}
-_YEAR_BASE = 1799  # byte 0 = unknown year; 1..255 = 1800..2054
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,64 +67,26 @@ class Hit:
     title_spans: tuple[tuple[int, int], ...]
 
 
-def _field_terms(paper: Paper) -> tuple[set[str], ...]:
-    """Terms per field class, in the order TITLE, AUTHOR, TAG, BODY, KEY."""
-    body = index_terms(paper.abstract, long_text=True)
-    if paper.notes:
-        body |= index_terms(paper.notes, long_text=True)
-    return (
-        index_terms(paper.title),
-        index_terms(" ; ".join(paper.authors)),
-        index_terms(" ".join(paper.tags)),
-        body,
-        index_terms(paper.key),
-    )
-
-
-def _year_code(year: int | None) -> int:
-    if year is None:
-        return 0
-    return min(255, max(1, year - _YEAR_BASE))
-
-
-def _flags(paper: Paper) -> int:
-    return (
-        (1 if paper.code_url.strip() else 0)
-        | (2 if paper.notes.strip() else 0)
-        | (4 if paper.abstract.strip() else 0)
-        | (8 if paper.doi.strip() else 0)
-    )
-
-
-_ADJACENT_WINDOW = 100
-_ADJACENT_BONUS = 0.15  # more than both words in the abstract, less than a title word
-
-
-def _prefer_adjacent(
-    papers: list[Paper], scores: list[float], words: Sequence[WordMatch]
-) -> tuple[list[Paper], list[float]]:
-    """Re-rank the top results so query words found side by side in a title come first."""
-    head = [
-        (min(1.0, score + _ADJACENT_BONUS * adjacent_pairs(paper.title, words)), i)
-        for i, (paper, score) in enumerate(zip(papers[:_ADJACENT_WINDOW], scores, strict=False))
-    ]
-    head.sort(key=lambda item: -item[0])  # stable: equal scores keep their order
-    order = [i for _, i in head]
-    return (
-        [papers[i] for i in order] + papers[_ADJACENT_WINDOW:],
-        [score for score, _ in head] + scores[_ADJACENT_WINDOW:],
-    )
-
-
 class SearchIndex:
     """The search index of one library: build once, then keep it current with
     :meth:`add`, :meth:`update` and :meth:`remove`. Thread-safe: the TUI searches
-    from a worker while edits arrive on the UI thread."""
+    from a worker while edits arrive on the UI thread.
 
-    def __init__(self, papers: Iterable[Paper] = ()) -> None:
+    The build can run in two phases: with ``defer_abstracts`` the constructor
+    indexes only titles, authors, tags, keys and attributes (~4x faster), and
+    abstracts and notes (most of the work) wait for :meth:`index_abstracts`, which a
+    caller may run in a worker. Until then :attr:`abstracts_ready` is false and
+    :meth:`search` first completes the index, so its results are always complete,
+    unless called with ``partial=True``: then it answers at once from what is
+    indexed so far (``results.complete`` tells). A deferred index must not be
+    searched while holding a lock that edits wait on: that search may index
+    every abstract first.
+    """
+
+    def __init__(self, papers: Iterable[Paper] = (), *, defer_abstracts: bool = False) -> None:
         self._lock = threading.RLock()
         self._reset()
-        self.add_many(papers)
+        self.add_many(papers, defer_abstracts=defer_abstracts)
 
     # -- state ----------------------------------------------------------------
     def _reset(self) -> None:
@@ -146,6 +118,10 @@ class SearchIndex:
         self._rank: array[int] | None = None
         self._dead = 0
         self._matcher: TokenMatcher | None = None
+        # Slots whose abstract and notes wait for index_abstracts(), in slot order.
+        self._body_pending = bytearray()
+        self._pending: list[int] = []
+        self._pending_done = 0
 
     def __len__(self) -> int:
         return len(self._slot_of)
@@ -157,7 +133,8 @@ class SearchIndex:
         if needed <= self._cap:
             return
         extra = max(needed, 2 * self._cap, 64) - self._cap
-        for buffer in (self._alive, self._years, self._status, self._flags, *self._dense.values()):
+        buffers = (self._alive, self._years, self._status, self._flags, self._body_pending)
+        for buffer in (*buffers, *self._dense.values()):
             buffer.extend(bytes(extra))
         self._cap += extra
 
@@ -174,8 +151,14 @@ class SearchIndex:
         """Index a paper; a paper whose id is already indexed is updated instead."""
         self.add_many((paper,))
 
-    def add_many(self, papers: Iterable[Paper]) -> None:
-        """Index many papers at once (one vocabulary sort, one ordering pass)."""
+    @property
+    def abstracts_ready(self) -> bool:
+        """True once every paper's abstract and notes are indexed."""
+        return self._pending_done >= len(self._pending)
+
+    def add_many(self, papers: Iterable[Paper], *, defer_abstracts: bool = False) -> None:
+        """Index many papers at once (one vocabulary sort, one ordering pass);
+        ``defer_abstracts`` leaves their abstracts to :meth:`index_abstracts`."""
         with self._lock:
             batch = list(papers)
             bulk = len(batch) > 64
@@ -184,24 +167,28 @@ class SearchIndex:
             collecting = gc.isenabled() and bulk
             if collecting:
                 gc.disable()
+            memo = TermMemo()
             try:
                 for paper in batch:
                     if paper.id and paper.id in self._slot_of:
-                        self._update_locked(paper)
+                        self._update_locked(paper, memo)
                     else:
-                        self._insert(paper, self._next_seq, sort_later=bulk)
+                        self._insert(paper, self._next_seq, memo, bulk=bulk, defer=defer_abstracts)
                         self._next_seq += 1
                 if bulk:
-                    self._order_asc.sort(key=self._order_key)
-                    for vocab in self._vocabs:
-                        vocab.settle()
+                    self._finish_bulk()
             finally:
                 if collecting:
                     gc.enable()
             self._rank = None
             self._changed()
 
-    def _insert(self, paper: Paper, seq: int, *, sort_later: bool) -> None:
+    def _insert(
+        self, paper: Paper, seq: int, memo: TermMemo, *, bulk: bool, defer: bool = False
+    ) -> None:
+        """Index a new paper; ``bulk`` leaves sorting and the vocabularies to
+        :meth:`_finish_bulk`, once for the whole batch; ``defer`` its abstract to
+        :meth:`index_abstracts`."""
         slot = len(self._papers)
         self._grow(slot + 1)
         self._papers.append(paper)
@@ -210,25 +197,88 @@ class SearchIndex:
             self._slot_of[paper.id] = slot
         self._alive[slot] = 1
         self._set_attributes(slot, paper)
-        self._post(slot, _field_terms(paper))
-        self._post_tags_and_key(slot, paper)
-        if sort_later:
+        self._post(slot, field_terms(paper, memo, body=not defer), vocab=not bulk)
+        if defer:
+            self._body_pending[slot] = 1
+            self._pending.append(slot)
+        self._post_tags_and_key(slot, paper, sort_keys=not bulk)
+        if bulk:
             self._order_asc.append(slot)
         else:
             insort(self._order_asc, slot, key=self._order_key)
 
-    def _set_attributes(self, slot: int, paper: Paper) -> None:
-        self._years[slot] = _year_code(paper.year)
-        self._status[slot] = _STATUS_CODES.get(paper.status, 0)
-        self._flags[slot] = _flags(paper)
+    def _finish_bulk(self) -> None:
+        """Sort and fill the vocabularies after a batch of :meth:`_insert` calls."""
+        # Slots are handed out in ``seq`` order, so (added, -seq) is: added
+        # ascending, later slot first among equals (two stable C-level sorts).
+        added = [paper.added if paper is not None else "" for paper in self._papers]
+        self._order_asc.sort(reverse=True)
+        self._order_asc.sort(key=added.__getitem__)
+        self._keys = sorted(self._key_slots)
+        for cls, terms in enumerate(self._postings):
+            self._vocabs[_VOCAB_OF[cls]].add_many(set(terms))
+        for vocab in self._vocabs:
+            vocab.settle()
 
-    def _post(self, slot: int, fields: tuple[set[str], ...]) -> None:
+    def index_abstracts(self, batch: int = 1024) -> None:
+        """Second build phase: index the abstracts and notes left by the constructor.
+
+        Works in batches and releases the lock between them, so searches (with
+        ``partial=True``) and edits can run meanwhile; safe to call from several
+        threads and again once done (then it returns at once).
+        """
+        while True:
+            with self._lock:
+                if self._pending_done >= len(self._pending):
+                    if self._pending:
+                        self._pending = []
+                        self._pending_done = 0
+                        # New terms were collected in the postings only: one set
+                        # difference here instead of one per paper.
+                        self._vocabs[_VOCAB_OF[BODY]].add_many(set(self._postings[BODY]))
+                        self._vocabs[_VOCAB_OF[BODY]].settle()
+                        self._changed()
+                    return
+                start = self._pending_done
+                slots = self._pending[start : start + batch]
+                self._pending_done = start + len(slots)
+                collecting = gc.isenabled()
+                if collecting:
+                    gc.disable()
+                try:
+                    self._index_bodies(slots)
+                finally:
+                    if collecting:
+                        gc.enable()
+                self._changed()
+
+    def _index_bodies(self, slots: list[int]) -> None:
+        postings = self._postings[BODY]
+        dense_terms = self._dense_terms[BODY]
+        pending = self._body_pending
+        for slot in slots:
+            paper = self._papers[slot]
+            if not pending[slot] or paper is None:
+                continue
+            pending[slot] = 0
+            terms = body_terms(paper)
+            deque(map(array.append, map(postings.__getitem__, terms), repeat(slot)), 0)
+            for term in dense_terms & terms:
+                self._dense[BODY, term][slot] = 1
+
+    def _set_attributes(self, slot: int, paper: Paper) -> None:
+        self._years[slot] = year_code(paper.year)
+        self._status[slot] = STATUS_CODES.get(paper.status, 0)
+        self._flags[slot] = flags(paper)
+
+    def _post(self, slot: int, fields: tuple[set[str], ...], *, vocab: bool = True) -> None:
         for cls, terms in enumerate(fields):
             if not terms:
                 continue
             # C-level loop: the defaultdict creates missing arrays without Python code.
             deque(map(array.append, map(self._postings[cls].__getitem__, terms), repeat(slot)), 0)
-            self._vocabs[_VOCAB_OF[cls]].add_many(terms)
+            if vocab:
+                self._vocabs[_VOCAB_OF[cls]].add_many(terms)
             for term in self._dense_terms[cls] & terms:
                 self._dense[cls, term][slot] = 1
 
@@ -253,12 +303,12 @@ class SearchIndex:
             self._dense_terms[cls].add(term)
         return dense
 
-    def _post_tags_and_key(self, slot: int, paper: Paper) -> None:
+    def _post_tags_and_key(self, slot: int, paper: Paper, *, sort_keys: bool = True) -> None:
         for tag in {fold(t.strip()) for t in paper.tags if t.strip()}:
             self._tags.setdefault(tag, array("i")).append(slot)
         if paper.key:
             key = fold(paper.key)
-            if key not in self._key_slots:
+            if sort_keys and key not in self._key_slots:
                 insort(self._keys, key)
             self._key_slots.setdefault(key, []).append(slot)
 
@@ -281,22 +331,24 @@ class SearchIndex:
     def update(self, paper: Paper) -> None:
         """Re-index a paper with the same id and new content (added if unknown)."""
         with self._lock:
-            self._update_locked(paper)
+            self._update_locked(paper, TermMemo())
             self._changed()
 
-    def _update_locked(self, paper: Paper) -> None:
+    def _update_locked(self, paper: Paper, memo: TermMemo) -> None:
         slot = self._slot_of.get(paper.id)
         if slot is None:
-            self._insert(paper, self._next_seq, sort_later=False)
+            self._insert(paper, self._next_seq, memo, bulk=False)
             self._next_seq += 1
             self._rank = None
             return
         old = self._papers[slot]
         assert old is not None
         # Terms are recomputed rather than stored: keeping them per paper would
-        # cost more memory than the postings themselves.
-        old_fields = _field_terms(old)
-        new_fields = _field_terms(paper)
+        # cost more memory than the postings themselves. A pending abstract is
+        # left to index_abstracts(), which reads the paper current by then.
+        body = not self._body_pending[slot]
+        old_fields = field_terms(old, memo, body=body)
+        new_fields = field_terms(paper, memo, body=body)
         changed = [cls for cls in range(_CLASSES) if old_fields[cls] != new_fields[cls]]
         self._unpost(slot, old_fields, changed)
         self._post(slot, tuple(new_fields[c] if c in changed else set() for c in range(_CLASSES)))
@@ -351,14 +403,20 @@ class SearchIndex:
             )
         return self._matcher
 
-    def search(self, query: Query | str, limit: int | None = None) -> SearchResults:
+    def search(
+        self, query: Query | str, limit: int | None = None, *, partial: bool = False
+    ) -> SearchResults:
         """Papers matching ``query``, best first (see module docstring for the ranking).
 
         Pass a ``limit`` on every keystroke: ranking stays cheap, while building
-        100k results costs more than the search itself.
+        100k results costs more than the search itself. Before the abstracts are
+        indexed, this indexes them first unless ``partial`` is true (see the class).
         """
         parsed = parse_query(query) if isinstance(query, str) else query
+        if not partial:
+            self.index_abstracts()
         with self._lock:
+            complete = self.abstracts_ready
             matcher = self._current_matcher()
             mask = matcher.alive_int
             for flt in parsed.filters:
@@ -377,13 +435,13 @@ class SearchIndex:
                 self._order_asc,
                 self._rank_array(),
                 # Rank a full window so the side-by-side rule can reorder into the top.
-                limit if limit is None or len(words) < 2 else max(limit, _ADJACENT_WINDOW),
+                limit if limit is None or len(words) < 2 else max(limit, ADJACENT_WINDOW),
             )
             papers: list[Paper] = [self._papers[s] for s in slots]  # type: ignore[misc]
         if len(words) > 1:
-            papers, scores = _prefer_adjacent(papers, scores, words)
+            papers, scores = prefer_adjacent(papers, scores, words)
             papers, scores = papers[:limit], scores[:limit]
-        return SearchResults(papers, scores, words, parsed.phrases, Hit)
+        return SearchResults(papers, scores, words, parsed.phrases, Hit, complete=complete)
 
     def _filter_mask(self, matcher: TokenMatcher, field: str, value: object, negated: bool) -> int:
         from readinglist.core.query import YearRange
@@ -392,14 +450,14 @@ class SearchIndex:
         if field == "year":
             assert isinstance(value, YearRange)
             for code in range(1, 256):
-                if (code + _YEAR_BASE) in value:
+                if (code + YEAR_BASE) in value:
                     table[code] = 1
             mask = int.from_bytes(self._years.translate(table), "little")
         elif field == "status":
-            table[_STATUS_CODES[str(value)]] = 1
+            table[STATUS_CODES[str(value)]] = 1
             mask = int.from_bytes(self._status.translate(table), "little")
         elif field == "has":
-            bit = _HAS_BITS[str(value)]
+            bit = HAS_BITS[str(value)]
             for code in range(256):
                 table[code] = 1 if code & bit else 0
             mask = int.from_bytes(self._flags.translate(table), "little")

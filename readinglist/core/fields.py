@@ -1,0 +1,53 @@
+"""What the search index stores per paper: terms per field class and one-byte attributes.
+
+Field classes are scored differently (title > authors, tags, key > abstract and
+notes); the BODY class holds most of the terms, which is why the index can build
+it in a second phase.
+"""
+
+from __future__ import annotations
+
+from readinglist.core.model import Paper
+from readinglist.core.tokens import TermMemo, index_terms
+
+TITLE, AUTHOR, TAG, BODY, KEY = range(5)
+STATUS_CODES = {"unread": 1, "reading": 2, "read": 3, "skipped": 4}
+HAS_BITS = {"code": 1, "notes": 2, "abstract": 4, "doi": 8}
+YEAR_BASE = 1799  # byte 0 = unknown year; 1..255 = 1800..2054
+
+
+def body_terms(paper: Paper) -> set[str]:
+    """Terms of the abstract and notes (the BODY class)."""
+    body = index_terms(paper.abstract, long_text=True)
+    if paper.notes:
+        body |= index_terms(paper.notes, long_text=True)
+    return body
+
+
+def field_terms(paper: Paper, memo: TermMemo, *, body: bool = True) -> tuple[set[str], ...]:
+    """Terms per field class, in the order TITLE, AUTHOR, TAG, BODY, KEY
+    (BODY left empty if ``body`` is false: the abstract is indexed later)."""
+    return (
+        memo.terms(paper.title),
+        memo.terms(" ; ".join(paper.authors)),
+        memo.terms(" ".join(paper.tags)),
+        body_terms(paper) if body else set(),
+        index_terms(paper.key),
+    )
+
+
+def year_code(year: int | None) -> int:
+    """One byte per paper: year filters are then a ``bytes.translate`` over the library."""
+    if year is None:
+        return 0
+    return min(255, max(1, year - YEAR_BASE))
+
+
+def flags(paper: Paper) -> int:
+    """``has:`` bits of a paper (see HAS_BITS)."""
+    return (
+        (1 if paper.code_url.strip() else 0)
+        | (2 if paper.notes.strip() else 0)
+        | (4 if paper.abstract.strip() else 0)
+        | (8 if paper.doi.strip() else 0)
+    )
