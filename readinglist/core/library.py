@@ -215,9 +215,12 @@ class Library:
         search index orders an empty query)."""
         return sorted(self._papers.values(), key=lambda p: p.added, reverse=True)
 
-    def search(self, query: str | Query, limit: int | None = None) -> Sequence[Hit]:
+    def search(
+        self, query: str | Query, limit: int | None = None, *, partial: bool = False
+    ) -> Sequence[Hit]:
         """Papers matching ``query``, best first. The empty query lists everything
-        without building the index (a whole-process ``list``/``export`` stays fast)."""
+        without building the index (a whole-process ``list``/``export`` stays fast).
+        ``partial`` answers before abstracts are indexed (see ``SearchIndex``)."""
         from .query import parse_query
         from .search import Hit
 
@@ -225,7 +228,7 @@ class Library:
         if parsed.is_empty and self._index is None:
             papers = self.newest_first()
             return [Hit(p, 0.0, ()) for p in papers[:limit]]
-        return self.index.search(parsed, limit=limit)
+        return self.index.search(parsed, limit=limit, partial=partial)
 
     @property
     def index_ready(self) -> bool:

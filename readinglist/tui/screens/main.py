@@ -130,7 +130,7 @@ class MainScreen(EditActions, Screen[None]):
             if worker.is_cancelled or seq != self._search_seq:
                 return
             hits: Sequence[HitLike]
-            hits = self.library.search(query)
+            hits = self.library.search(query, partial=True)
             total = len(self.library)
         if not worker.is_cancelled:
             self.app.call_from_thread(self._show_results, seq, hits, total, keep_id)
@@ -145,11 +145,21 @@ class MainScreen(EditActions, Screen[None]):
         with self.library_lock:
             papers = None if self.library.index_ready else self.library.index_snapshot()
         if papers is not None:
-            index = SearchIndex(papers)
+            # Titles, authors, tags and keys first (fast), so typing gets answers
+            # at once; abstracts are indexed next, still outside the lock.
+            index = SearchIndex(papers, defer_abstracts=True)
             with self.library_lock:
                 self.library.install_index(index)
+            self._index_ready.set()
+            index.index_abstracts()
+            self.app.call_from_thread(self._abstracts_indexed)
         gc.freeze()
         self._index_ready.set()
+
+    def _abstracts_indexed(self) -> None:
+        """Results shown so far may lack abstract matches: search again."""
+        if self.query_text.strip():
+            self.refresh_results()
 
     def _show_indexing(self, seq: int) -> None:
         if seq == self._search_seq:
