@@ -33,8 +33,15 @@ def _open(args: argparse.Namespace, settings: Settings) -> Library:
             raise UsageError("--demo and --db exclude each other")
         from .demo import open_demo
 
-        return open_demo(settings.key_pattern)
-    return Library.open(library_path(args.db), key_pattern=settings.key_pattern)
+        library = open_demo()
+        library.key_pattern = settings.key_pattern
+        library.search_fields = settings.search_fields
+        return library
+    return Library.open(
+        library_path(args.db),
+        key_pattern=settings.key_pattern,
+        search_fields=settings.search_fields,
+    )
 
 
 def run_command(args: argparse.Namespace) -> int:

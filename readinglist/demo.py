@@ -55,11 +55,8 @@ def build_demo(path: Path) -> Library:
     return library
 
 
-def open_demo(key_pattern: str | None = None) -> Library:
+def open_demo() -> Library:
     path = demo_library_path()
     if not path.exists():
         build_demo(path)
-    library = Library.open(path)
-    if key_pattern:
-        library.key_pattern = key_pattern
-    return library
+    return Library.open(path)

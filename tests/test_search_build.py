@@ -162,3 +162,16 @@ def test_term_memo_matches_index_terms(library: list[Paper]) -> None:
     texts += [p.title for p in library[:200]] + [" ; ".join(p.authors) for p in library[:200]]
     for text in texts:
         assert memo.terms(text) == index_terms(text), text
+
+
+def test_search_fields_limit_what_free_words_match() -> None:
+    papers = [
+        Paper(title="Graph Networks", id="a", abstract="We study attention.", tags=("vision",)),
+        Paper(title="Attention Everywhere", id="b", notes="attention in my notes"),
+    ]
+    full = SearchIndex(papers)
+    assert {h.paper.id for h in full.search("attention")} == {"a", "b"}
+    titles_only = SearchIndex(papers, fields=("title", "authors"))
+    assert [h.paper.id for h in titles_only.search("attention")] == ["b"]
+    assert [h.paper.id for h in titles_only.search("vision")] == []
+    assert [h.paper.id for h in titles_only.search("tag:vision")] == ["a"]  # filters still work

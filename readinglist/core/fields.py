@@ -16,23 +16,35 @@ HAS_BITS = {"code": 1, "notes": 2, "abstract": 4, "doi": 8}
 YEAR_BASE = 1799  # byte 0 = unknown year; 1..255 = 1800..2054
 
 
-def body_terms(paper: Paper) -> set[str]:
+SEARCH_FIELDS: frozenset[str] = frozenset(
+    {"title", "authors", "tags", "key", "abstract", "notes"}
+)  # what free words can match; config.toml's search_fields picks among them
+
+
+def body_terms(paper: Paper, fields: frozenset[str] = SEARCH_FIELDS) -> set[str]:
     """Terms of the abstract and notes (the BODY class)."""
-    body = index_terms(paper.abstract, long_text=True)
-    if paper.notes:
+    body = index_terms(paper.abstract, long_text=True) if "abstract" in fields else set()
+    if paper.notes and "notes" in fields:
         body |= index_terms(paper.notes, long_text=True)
     return body
 
 
-def field_terms(paper: Paper, memo: TermMemo, *, body: bool = True) -> tuple[set[str], ...]:
+def field_terms(
+    paper: Paper,
+    memo: TermMemo,
+    *,
+    body: bool = True,
+    fields: frozenset[str] = SEARCH_FIELDS,
+) -> tuple[set[str], ...]:
     """Terms per field class, in the order TITLE, AUTHOR, TAG, BODY, KEY
-    (BODY left empty if ``body`` is false: the abstract is indexed later)."""
+    (BODY left empty if ``body`` is false: the abstract is indexed later). Fields
+    not in ``fields`` contribute no terms (filters like ``tag:`` still work)."""
     return (
-        memo.terms(paper.title),
-        memo.terms(" ; ".join(paper.authors)),
-        memo.terms(" ".join(paper.tags)),
-        body_terms(paper) if body else set(),
-        index_terms(paper.key),
+        memo.terms(paper.title) if "title" in fields else set(),
+        memo.terms(" ; ".join(paper.authors)) if "authors" in fields else set(),
+        memo.terms(" ".join(paper.tags)) if "tags" in fields else set(),
+        body_terms(paper, fields) if body else set(),
+        index_terms(paper.key) if "key" in fields else set(),
     )
 
 

@@ -76,9 +76,16 @@ def _migrate(meta: dict[str, Any], path: Path) -> None:
 class Library:
     """All papers of one library file, kept in memory and in sync with the file."""
 
-    def __init__(self, path: Path, *, key_pattern: str = DEFAULT_PATTERN) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        key_pattern: str = DEFAULT_PATTERN,
+        search_fields: Iterable[str] | None = None,
+    ) -> None:
         self.path = path
         self.key_pattern = key_pattern
+        self.search_fields = None if search_fields is None else tuple(search_fields)
         self._storage = AtomicJSONStorage(path)
         # A hidden lock file beside the library (kept: removing it would race).
         self._lock = FileLock(str(path.with_name(f".{path.name}.lock")), timeout=LOCK_TIMEOUT_S)
@@ -95,7 +102,13 @@ class Library:
 
     # -- opening and loading ---------------------------------------------------
     @classmethod
-    def open(cls, path: str | Path, *, key_pattern: str = DEFAULT_PATTERN) -> Library:
+    def open(
+        cls,
+        path: str | Path,
+        *,
+        key_pattern: str = DEFAULT_PATTERN,
+        search_fields: Iterable[str] | None = None,
+    ) -> Library:
         """Open (or prepare to create) the library at ``path``; raises LibraryError."""
         path = Path(path).expanduser()
         if path.is_dir():
@@ -104,7 +117,7 @@ class Library:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise LibraryError(f"cannot create {path.parent}: {exc.strerror}") from None
-        library = cls(path, key_pattern=key_pattern)
+        library = cls(path, key_pattern=key_pattern, search_fields=search_fields)
         library.reload()
         return library
 
@@ -207,7 +220,7 @@ class Library:
         if self._index is None:
             from .search import SearchIndex
 
-            self._index = SearchIndex(self._papers.values())
+            self._index = SearchIndex(self._papers.values(), fields=self.search_fields)
         return self._index
 
     def newest_first(self) -> list[Paper]:

@@ -36,6 +36,7 @@ from readinglist.core.fields import (
     BODY,
     HAS_BITS,
     KEY,
+    SEARCH_FIELDS,
     STATUS_CODES,
     TAG,
     TITLE,
@@ -83,7 +84,14 @@ class SearchIndex:
     every abstract first.
     """
 
-    def __init__(self, papers: Iterable[Paper] = (), *, defer_abstracts: bool = False) -> None:
+    def __init__(
+        self,
+        papers: Iterable[Paper] = (),
+        *,
+        defer_abstracts: bool = False,
+        fields: Iterable[str] | None = None,
+    ) -> None:
+        self._fields = SEARCH_FIELDS if fields is None else frozenset(fields) & SEARCH_FIELDS
         self._lock = threading.RLock()
         self._reset()
         self.add_many(papers, defer_abstracts=defer_abstracts)
@@ -197,7 +205,8 @@ class SearchIndex:
             self._slot_of[paper.id] = slot
         self._alive[slot] = 1
         self._set_attributes(slot, paper)
-        self._post(slot, field_terms(paper, memo, body=not defer), vocab=not bulk)
+        terms = field_terms(paper, memo, body=not defer, fields=self._fields)
+        self._post(slot, terms, vocab=not bulk)
         if defer:
             self._body_pending[slot] = 1
             self._pending.append(slot)
@@ -261,7 +270,7 @@ class SearchIndex:
             if not pending[slot] or paper is None:
                 continue
             pending[slot] = 0
-            terms = body_terms(paper)
+            terms = body_terms(paper, self._fields)
             deque(map(array.append, map(postings.__getitem__, terms), repeat(slot)), 0)
             for term in dense_terms & terms:
                 self._dense[BODY, term][slot] = 1
@@ -347,8 +356,8 @@ class SearchIndex:
         # cost more memory than the postings themselves. A pending abstract is
         # left to index_abstracts(), which reads the paper current by then.
         body = not self._body_pending[slot]
-        old_fields = field_terms(old, memo, body=body)
-        new_fields = field_terms(paper, memo, body=body)
+        old_fields = field_terms(old, memo, body=body, fields=self._fields)
+        new_fields = field_terms(paper, memo, body=body, fields=self._fields)
         changed = [cls for cls in range(_CLASSES) if old_fields[cls] != new_fields[cls]]
         self._unpost(slot, old_fields, changed)
         self._post(slot, tuple(new_fields[c] if c in changed else set() for c in range(_CLASSES)))

@@ -147,7 +147,7 @@ class MainScreen(EditActions, Screen[None]):
         if papers is not None:
             # Titles, authors, tags and keys first (fast), so typing gets answers
             # at once; abstracts are indexed next, still outside the lock.
-            index = SearchIndex(papers, defer_abstracts=True)
+            index = SearchIndex(papers, defer_abstracts=True, fields=self.library.search_fields)
             with self.library_lock:
                 self.library.install_index(index)
             self._index_ready.set()
