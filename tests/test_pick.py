@@ -34,7 +34,7 @@ def _spawn(db: Path, out: Path, *args: str) -> pexpect.spawn:
         + [">", shlex.quote(str(out))]
     )
     child = pexpect.spawn(
-        "/bin/sh", ["-c", command], dimensions=(30, 110), timeout=20, encoding="utf-8"
+        "/bin/sh", ["-c", command], dimensions=(30, 110), timeout=60, encoding="utf-8"
     )
     child.expect("matching")  # the status line: the picker is up
     return child
