@@ -9,12 +9,11 @@ file they see is always a whole one.
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from filelock import FileLock, Timeout
 from tinydb import TinyDB
@@ -125,10 +124,9 @@ class Library:
         """Re-read the file (another process changed it, or first load)."""
         # Loading makes millions of long-lived objects; the cyclic GC would rescan
         # them over and over (more than the load itself at 100k papers).
-        with gc_paused():
-            self._reload()
         # What was loaded lives as long as the library: keep it out of future scans.
-        gc.freeze()
+        with gc_paused(freeze=True):
+            self._reload()
 
     def _reload(self) -> None:
         self._storage.invalidate()
@@ -239,8 +237,7 @@ class Library:
 
         parsed = parse_query(query) if isinstance(query, str) else query
         if parsed.is_empty and self._index is None:
-            papers = self.newest_first()
-            return [Hit(p, 0.0, ()) for p in papers[:limit]]
+            return _Listing(self.newest_first()[:limit], Hit)
         return self.index.search(parsed, limit=limit, partial=partial)
 
     @property
@@ -460,6 +457,27 @@ class Library:
             if back:
                 self._insert(back)
         return back
+
+
+class _Listing(Sequence["Hit"]):
+    """All papers as unscored hits, made on access: a list of 100k papers shows
+    40 rows, so building 100k hits up front would be wasted start-up time."""
+
+    def __init__(self, papers: list[Paper], hit: type[Hit]) -> None:
+        self.papers = papers
+        self._hit = hit
+
+    def __len__(self) -> int:
+        return len(self.papers)
+
+    @overload
+    def __getitem__(self, index: int) -> Hit: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Hit]: ...
+    def __getitem__(self, index: int | slice) -> Hit | Sequence[Hit]:
+        if isinstance(index, slice):
+            return [self._hit(p, 0.0, ()) for p in self.papers[index]]
+        return self._hit(self.papers[index], 0.0, ())
 
 
 def default_library_path() -> Path:
