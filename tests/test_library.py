@@ -289,3 +289,19 @@ def test_index_built_from_a_snapshot_catches_up_on_changes(tmp_path: Path) -> No
         "Delta Networks",
         "Gamma Networks",
     ]
+
+
+def test_duplicates_within_one_import_merge_and_stay_findable(tmp_path: Path) -> None:
+    lib = Library.open(tmp_path / "lib.json")
+    report = lib.import_papers(
+        [
+            _paper("Efficient Local Attention for Deep CNNs"),
+            _paper("Efficient local attention for deep CNNs", doi="10.1/ela", tags=("kd",)),
+            _paper("Efficient Local Attention for Deep CNNs"),
+        ]
+    )
+    assert (len(report.added), report.merged_within, report.skipped) == (1, 1, 1)
+    (paper,) = lib.papers
+    assert paper.doi == "10.1/ela" and paper.tags == ("kd",)
+    again = lib.import_papers([_paper("A renamed journal version", doi="10.1/ELA", year=2024)])
+    assert not again.added and again.merged[0].id == paper.id

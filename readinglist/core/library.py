@@ -318,14 +318,20 @@ class Library:
         docs = self._db.table(META_TABLE).all()
         return not docs or docs[0].get("schema") != SCHEMA_VERSION
 
-    def _insert(self, papers: Sequence[Paper]) -> None:
+    def _insert(self, papers: Sequence[Paper], indexed: dict[str, Paper] | None = None) -> None:
+        """Store new papers; ``indexed`` holds those the duplicate index already has
+        (in the version it has)."""
         doc_ids = self._table.insert_multiple(p.to_doc() for p in papers)
         for paper, doc_id in zip(papers, doc_ids, strict=True):
             self._papers[paper.id] = paper
             self._doc_ids[paper.id] = doc_id
             self._keys[paper.key] = paper.id
             if self._dupes_index is not None:
-                self._dupes_index.add(paper)
+                known = indexed.get(paper.id) if indexed else None
+                if known is not paper:
+                    if known is not None:
+                        self._dupes_index.remove(known)
+                    self._dupes_index.add(paper)
             self._note_change(paper.id, None)
 
     def _replace(self, papers: Sequence[Paper]) -> None:
@@ -367,13 +373,24 @@ class Library:
             pending: dict[str, Paper] = {}  # merged papers by id, final versions
             originals: dict[str, Paper] = {}
             new_papers: list[Paper] = []
-            batch_dupes = DuplicateIndex()
+            # One duplicate index for the library and this import alike: accepted
+            # papers join it at once, so later ones in the same file find them.
+            dupes = self._dupes
+            indexed: dict[str, Paper] = {}  # new papers as the index knows them
             batch_by_id: dict[str, int] = {}
             for done, paper in enumerate(incoming, 1):
                 if tags:
                     paper = replace(paper, tags=merge_tags(paper.tags, tuple(tags)))
-                twin = self._dupes.find(paper)
-                if twin is not None:
+                twin = dupes.find(paper)
+                if twin is not None and twin in batch_by_id:
+                    position = batch_by_id[twin]
+                    merged = merge_into(new_papers[position], paper)
+                    if merged is new_papers[position]:
+                        report.unchanged.append(merged)
+                    else:
+                        report.merged_within += 1
+                        new_papers[position] = merged
+                elif twin is not None:
                     current = pending.get(twin, self._papers[twin])
                     merged = merge_into(current, paper)
                     if merged is current:
@@ -381,24 +398,17 @@ class Library:
                     else:
                         originals.setdefault(twin, self._papers[twin])
                         pending[twin] = replace(merged, updated=stamp)
-                elif (seen := batch_dupes.find(paper)) is not None:
-                    position = batch_by_id[seen]
-                    merged = merge_into(new_papers[position], paper)
-                    if merged is new_papers[position]:
-                        report.unchanged.append(merged)
-                    else:
-                        report.merged_within += 1
-                        new_papers[position] = merged
                 else:
                     fresh = self._new_paper(paper, stamp)
                     self._keys[fresh.key] = fresh.id  # reserve the key within the batch
-                    batch_dupes.add(fresh)
+                    dupes.add(fresh)
+                    indexed[fresh.id] = fresh
                     batch_by_id[fresh.id] = len(new_papers)
                     new_papers.append(fresh)
                 if progress is not None and (done % 500 == 0 or done == len(incoming)):
                     progress(done, len(incoming))
             if new_papers:
-                self._insert(new_papers)
+                self._insert(new_papers, indexed)
             if pending:
                 self._replace(list(pending.values()))
             report.added = new_papers

@@ -57,7 +57,10 @@ def same_title_modulo_typos(a: str, b: str) -> bool:
     return True
 
 
-def _blocks(folded: str, slack: int = 0) -> list[str]:
+Block = tuple[bool, int, int, str]
+
+
+def _blocks(folded: str, slack: int = 0) -> list[Block]:
     """Block keys: each end of the title with its length and word count.
 
     Near-duplicates have the same number of words and differ by at most
@@ -66,10 +69,13 @@ def _blocks(folded: str, slack: int = 0) -> list[str]:
     ("Towards Efficient ...") or an ending ("...: A Survey").
     """
     size, words = len(folded), folded.count(" ")
+    head, tail = folded[:_BLOCK], folded[-_BLOCK:]
+    if not slack:
+        return [(True, words, size, head), (False, words, size, tail)]
     return [
-        f"{end}{words}:{size + delta}{part}"
-        for delta in range(-slack, slack + 1)
-        for end, part in (("<", folded[:_BLOCK]), (">", folded[-_BLOCK:]))
+        key
+        for length in range(size - slack, size + slack + 1)
+        for key in ((True, words, length, head), (False, words, length, tail))
     ]
 
 
@@ -100,8 +106,8 @@ class DuplicateIndex:
         self._who: dict[str, tuple[str, int | None]] = {}  # id -> (first surname, year)
         # block -> (folded titles, their numbers, paper ids), parallel lists so that
         # rapidfuzz can scan a block's titles in one C call.
-        self._blocks: defaultdict[str, tuple[list[str], list[list[str]], list[str]]] = defaultdict(
-            lambda: ([], [], [])
+        self._blocks: defaultdict[Block, tuple[list[str], list[list[str]], list[str]]] = (
+            defaultdict(lambda: ([], [], []))
         )
 
     def add(self, paper: Paper) -> None:
