@@ -27,6 +27,7 @@ from .importers.bibtex import BOOKTITLE_TYPES, MONTHS
 from .keys import assign_key, clean_key
 from .latex import braces_balanced, encode_latex, protect_title
 from .model import Paper
+from .storage import gc_paused
 
 __all__ = ["cited_keys", "export_bibtex", "format_name"]
 
@@ -162,17 +163,20 @@ def export_bibtex(
     Each paper keeps its citation key; a paper without one (or whose key is already
     used earlier in this export) gets a generated key, unique within the output.
     """
-    taken = _CaselessKeys()
-    entries: list[Entry] = []
-    for paper in papers:
-        key = clean_key(paper.key)
-        if not key or key in taken:
-            key = assign_key(paper, taken)
-        taken.add(key)
-        entries.append(_entry(paper, key, unicode, include_notes))
-    library = Library()
-    library.add(list(entries), fail_on_duplicate_key=False)
-    return str(write_string(library, unparse_stack=_unparse_stack(), bibtex_format=_FORMAT))
+    # Millions of short-lived, acyclic objects: the cyclic GC would only rescan them
+    # (a third of the time at 100k papers); reference counting frees them anyway.
+    with gc_paused():
+        taken = _CaselessKeys()
+        entries: list[Entry] = []
+        for paper in papers:
+            key = clean_key(paper.key)
+            if not key or key in taken:
+                key = assign_key(paper, taken)
+            taken.add(key)
+            entries.append(_entry(paper, key, unicode, include_notes))
+        library = Library()
+        library.add(list(entries), fail_on_duplicate_key=False)
+        return str(write_string(library, unparse_stack=_unparse_stack(), bibtex_format=_FORMAT))
 
 
 # -- keys cited in a manuscript ------------------------------------------------
