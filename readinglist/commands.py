@@ -11,13 +11,13 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import orjson
 
 from .cli import EXIT_BAD_INPUT, EXIT_NO_MATCH, EXIT_OK, UsageError, library_path
 from .core.config import Settings, load_settings
-from .core.errors import ImportFormatError, ReadinglistError
+from .core.errors import ReadinglistError
+from .core.importers.base import ParseResult
 from .core.library import ImportReport, Library
 from .core.model import STATUSES, Paper, public_doc
 
@@ -91,34 +91,24 @@ def _progress_printer() -> Callable[[int, int], None] | None:
 
 
 def _report(name: str, report: ImportReport) -> None:
+    name = "stdin" if name == "-" else name
     print(f"{name}: {report.summary()}")
     for failure in report.failed:
         print(f"readinglist: {name}: {failure}", file=sys.stderr)
 
 
-def _read_stdin_to(fmt: str, source_name: str) -> Any:
-    from .core.importers import parse_text
+def _parse_input(name: str, fmt: str) -> ParseResult:
+    """A file, or standard input for ``-``: same decoding and checks either way."""
+    from .core.importers import parse_bytes, parse_file
 
-    data = sys.stdin.buffer.read()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportFormatError(f"cannot import stdin: not UTF-8 text (byte {exc.start})") from None
-    return parse_text(text, fmt, source_name=source_name)
+    if name == "-":
+        return parse_bytes(sys.stdin.buffer.read(), fmt, "stdin")
+    return parse_file(Path(name), fmt)
 
 
 def cmd_import(args: argparse.Namespace, library: Library, _s: Settings) -> int:
-    from .core.importers import parse_file
-
     # Parse everything first: one bad file means nothing is written.
-    parsed = []
-    for name in args.files:
-        result = (
-            _read_stdin_to(args.format, "stdin")
-            if name == "-"
-            else parse_file(Path(name), args.format)
-        )
-        parsed.append((name, result))
+    parsed = [(name, _parse_input(name, args.format)) for name in args.files]
     for name, result in parsed:
         report = library.import_papers(result.papers, tags=args.tag, progress=_progress_printer())
         report.failed = list(result.failures)
@@ -128,13 +118,7 @@ def cmd_import(args: argparse.Namespace, library: Library, _s: Settings) -> int:
 
 def cmd_add(args: argparse.Namespace, library: Library, _s: Settings) -> int:
     if args.bibtex:
-        from .core.importers import parse_file
-
-        result = (
-            _read_stdin_to("bibtex", "stdin")
-            if args.bibtex == "-"
-            else parse_file(Path(args.bibtex), "bibtex")
-        )
+        result = _parse_input(args.bibtex, "bibtex")
         report = library.import_papers(result.papers, tags=args.tag)
         report.failed = list(result.failures)
         for paper in report.added + report.merged + report.unchanged:

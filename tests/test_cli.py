@@ -198,3 +198,13 @@ def test_export_nothing_matched(cli, db: Path, tmp_path: Path) -> None:  # type:
     tex.write_text("No citations here.\n")
     assert cli("--db", db, "export", "--cited", tex).code == 1
     assert cli("--db", db, "export", "--key", "missing").code == 2
+
+
+def test_import_from_stdin_uses_the_same_checks(db: Path) -> None:
+    piped = run_process("--db", db, "import", "-", "--tag", "piped", stdin=BLANK.read_bytes())
+    assert piped.code == 0, piped.err
+    assert piped.out.startswith("stdin: 58 added")
+    before = db.read_bytes()
+    binary = run_process("--db", db, "import", "-", stdin=b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    assert binary.code == 2 and "stdin" in binary.err and binary.err.count("\n") == 1
+    assert db.read_bytes() == before

@@ -20,6 +20,7 @@ __all__ = [
     "ImportFailure",
     "ImportFormatError",
     "ParseResult",
+    "parse_bytes",
     "parse_file",
     "parse_text",
 ]
@@ -107,6 +108,11 @@ def parse_file(path: Path, fmt: str = "auto") -> ParseResult:
         raise fail(label, "permission denied") from None
     except OSError as exc:
         raise fail(label, exc.strerror or type(exc).__name__) from None
+    return parse_bytes(data, fmt, label)
+
+
+def parse_bytes(data: bytes, fmt: str = "auto", label: str = "input") -> ParseResult:
+    """Decode (any common text encoding; binary refused) and parse raw input."""
     if not data:
         raise fail(label, "the file is empty")
     text, warning = decode_input(data, label)
