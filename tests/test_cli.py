@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -208,3 +209,43 @@ def test_import_from_stdin_uses_the_same_checks(db: Path) -> None:
     binary = run_process("--db", db, "import", "-", stdin=b"\x89PNG\r\n\x1a\n\x00\x00\x00")
     assert binary.code == 2 and "stdin" in binary.err and binary.err.count("\n") == 1
     assert db.read_bytes() == before
+
+
+def test_every_query_form_through_the_cli(cli, db: Path) -> None:  # type: ignore[no-untyped-def]
+    def add(title: str, *extra: str) -> str:
+        result = cli("--db", db, "add", "--title", title, *extra)
+        assert result.code == 0, result.err
+        return result.out.strip()
+
+    vit = add("Vision Transformers at Scale", "--author", "Dosovitskiy, Alexey", "--year", "2021",
+              "--tag", "vision", "--tag", "kd")  # fmt: skip
+    kd = add("Knowledge Distillation Revisited", "--author", "Müller, Jürgen", "--year", "2019",
+             "--tag", "kd", "--url", "https://github.com/x/kd")  # fmt: skip
+    old = add("Neural Networks for Pattern Recognition", "--author", "Bishop, C", "--year", "1995")
+    cli("--db", db, "status", "--key", kd, "read")
+    lib = Library.open(db)
+    paper = lib.by_key(old)
+    assert paper is not None
+    lib.update([replace(paper, notes="classic", code_url="https://github.com/x/nn")])
+
+    def keys(query: str) -> set[str]:
+        result = cli("--db", db, "list", "--json", query)
+        return {json.loads(line)["key"] for line in result.out.splitlines()}
+
+    assert keys("knowlege distilation") == {kd}  # typos
+    assert keys('"pattern recognition"') == {old}  # phrase
+    assert keys("tag:kd") == {vit, kd}
+    assert keys("tag:kd -tag:vision") == {kd}  # AND with a negation
+    assert keys("status:read") == {kd}
+    assert keys("status:unread") == {vit, old}
+    assert keys("year:2021") == {vit}
+    assert keys("year:>=2019") == {vit, kd}
+    assert keys("year:1990..2019") == {kd, old}
+    assert keys("author:muller") == {kd}  # accents optional
+    assert keys(f"key:{old[:5]}") == {old}
+    assert keys("has:notes") == {old}
+    assert keys("has:code") == {old}  # --url is a url, not a code link
+    assert keys("tag:kd year:>=2020 vision") == {vit}
+    bad = cli("--db", db, "list", "year:abc")
+    assert bad.code == 2 and bad.err.count("\n") == 1
+    assert cli("--db", db, "list", "tag:nothing").code == 1
