@@ -93,6 +93,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     p.add_argument("--unicode", action="store_true", help="keep UTF-8 instead of LaTeX escapes")
     p.add_argument("--notes", action="store_true", help="include notes as annote fields")
+    p.add_argument("--clipboard", action="store_true", help="copy to the clipboard, not stdout")
 
     p = sub.add_parser("pick", help="fzf-style picker that prints the chosen keys")
     p.add_argument("query", nargs="*")

@@ -245,7 +245,14 @@ def cmd_export(args: argparse.Namespace, library: Library, _s: Settings) -> int:
         print("readinglist: no paper matched", file=sys.stderr)
         return EXIT_NO_MATCH
     text = export_bibtex(papers, unicode=args.unicode, include_notes=args.notes)
-    if args.output:
+    if args.clipboard:
+        from .clipboard import copy_to_clipboard
+
+        how = copy_to_clipboard(text)
+        if not how:
+            raise ReadinglistError("no clipboard found (install wl-copy, xclip or xsel)")
+        print(f"copied {len(papers)} papers to the clipboard via {how}", file=sys.stderr)
+    elif args.output:
         from .core.storage import atomic_write_bytes
 
         try:

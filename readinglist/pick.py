@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 
 import orjson
 
+from .clipboard import copy_to_clipboard
 from .core.config import Settings
 from .core.errors import QueryError
 from .core.library import Library
@@ -76,38 +77,6 @@ def _terminal_on_stdin_and_stderr() -> Iterator[bool]:
             os.dup2(copy, fd)
             os.close(copy)
         os.close(tty)
-
-
-_CLIPBOARD_TOOLS: tuple[tuple[str, ...], ...] = (
-    ("wl-copy",),
-    ("xclip", "-selection", "clipboard"),
-    ("xsel", "--clipboard", "--input"),
-    ("pbcopy",),
-    ("clip.exe",),
-)
-
-
-def copy_to_clipboard(text: str) -> str:
-    """Copy with the platform's clipboard tool, else OSC 52 through the terminal.
-
-    Returns how it was copied, for the message to the user.
-    """
-    import base64
-    import shutil
-    import subprocess
-
-    for tool in _CLIPBOARD_TOOLS:
-        if shutil.which(tool[0]):
-            with contextlib.suppress(OSError, subprocess.SubprocessError):
-                subprocess.run(tool, input=text.encode(), check=True, timeout=5)
-                return tool[0]
-    payload = base64.b64encode(text.encode()).decode()
-    try:
-        with open("/dev/tty", "w") as tty:
-            tty.write(f"\x1b]52;c;{payload}\x07")
-    except OSError:
-        return ""
-    return "the terminal (OSC 52)"
 
 
 def run_pick(

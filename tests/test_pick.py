@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import shutil
 import sys
 from pathlib import Path
 
@@ -47,9 +48,7 @@ def _wait_for(child: pexpect.spawn, text: str) -> None:
 def test_typo_query_then_enter_prints_the_key(library_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.txt"
     child = _spawn(library_file, out, "--format", "key")
-    child.send("speculativ sampling")
-    _wait_for(child, "1 matching")
-    child.send("\r")
+    child.send("speculativ sampling\r")  # enter at once: it waits for this query's results
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
@@ -114,3 +113,39 @@ def test_formats() -> None:
     assert format_choice(papers, "pandoc") == "[@a2020x; @b2021y]\n"
     assert format_choice(papers[:1], "json").startswith('{"id":"","key":"a2020x"')
     assert "@misc{a2020x," in format_choice(papers[:1], "bibtex")
+
+
+def test_export_to_the_clipboard_through_the_terminal(library_file: Path) -> None:
+    """No clipboard program on PATH: the text goes to the terminal as OSC 52."""
+    import base64
+    import os
+
+    lib = Library.open(library_file)
+    key = lib.papers[0].key
+    env = {**os.environ, "PATH": str(Path(sys.executable).parent)}
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "readinglist", "--db", str(library_file), "export", "--key", key, "--clipboard"],
+        env=env, timeout=60, dimensions=(30, 110),
+    )  # fmt: skip
+    child.expect(rb"\x1b\]52;c;([A-Za-z0-9+/=]+)\x07")
+    copied = base64.b64decode(child.match.group(1)).decode()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert copied.startswith(f"@misc{{{key},") and copied.rstrip().endswith("}")
+
+
+def test_clipboard_without_tool_or_terminal_is_an_error(library_file: Path) -> None:
+    import subprocess
+
+    key = Library.open(library_file).papers[0].key
+    setsid = shutil.which("setsid") or "setsid"
+    proc = subprocess.run(
+        [setsid, sys.executable, "-m", "readinglist", "--db", str(library_file),
+         "export", "--key", key, "--clipboard"],
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+        env={"PATH": str(Path(sys.executable).parent), "HOME": "/nonexistent"},
+    )  # fmt: skip
+    assert proc.returncode == 2 and "no clipboard found" in proc.stderr
+    assert proc.stdout == ""

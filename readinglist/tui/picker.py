@@ -46,7 +46,6 @@ class PickerApp(App[list[Paper] | None]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,ctrl+c", "cancel", "Cancel", id="pick.cancel"),
-        Binding("enter", "choose", "Choose", id="pick.choose", priority=True),
         Binding("down,ctrl+n,ctrl+j", "move(1)", "Down", id="pick.down", priority=True),
         Binding("up,ctrl+p,ctrl+k", "move(-1)", "Up", id="pick.up", priority=True),
         Binding("pagedown", "move(10)", "Page down", show=False),
@@ -63,6 +62,8 @@ class PickerApp(App[list[Paper] | None]):
         self.multi = multi
         self.hits: list[Hit] = []
         self.total = 0
+        self.shown_query: str | None = None  # the text whose results are on screen
+        self.choose_when_shown = False
         self.marked: dict[str, Paper] = {}
         if theme and theme in self.available_themes:
             self.theme = theme
@@ -79,6 +80,16 @@ class PickerApp(App[list[Paper] | None]):
         self.query_one(Input).focus()
         self.search(self.initial_query)
 
+    @on(Input.Submitted, "#query")
+    def _submitted(self) -> None:
+        """Enter comes through the query box, after the keystrokes typed before it
+        (an app-level binding could run ahead of them)."""
+        self.action_choose()
+
+    @on(OptionList.OptionSelected, "#results")
+    def _clicked(self) -> None:
+        self.action_choose()
+
     @on(Input.Changed, "#query")
     def _query_changed(self, event: Input.Changed) -> None:
         self.search(event.value)
@@ -91,13 +102,15 @@ class PickerApp(App[list[Paper] | None]):
         except QueryError as exc:
             self.call_from_thread(self._show_error, str(exc))
             return
-        self.call_from_thread(self._show, list(hits[:SHOWN]), len(hits))
+        self.call_from_thread(self._show, list(hits[:SHOWN]), len(hits), text)
 
     def _show_error(self, message: str) -> None:
         self.query_one("#status", Static).update(Text(message, style="red"))
 
-    def _show(self, hits: list[Hit], total: int) -> None:
-        self.hits, self.total = hits, total
+    def _show(self, hits: list[Hit], total: int, text: str) -> None:
+        if text != self.query_one(Input).value:
+            return  # a newer keystroke's search is on its way
+        self.hits, self.total, self.shown_query = hits, total, text
         options = self.query_one(OptionList)
         options.clear_options()
         options.add_options(
@@ -106,6 +119,9 @@ class PickerApp(App[list[Paper] | None]):
         if hits:
             options.highlighted = 0
         self._update_status()
+        if self.choose_when_shown:
+            self.choose_when_shown = False
+            self.action_choose()
 
     def _update_status(self) -> None:
         shown = (
@@ -138,6 +154,11 @@ class PickerApp(App[list[Paper] | None]):
         self._update_status()
 
     def action_choose(self) -> None:
+        if self.shown_query != self.query_one(Input).value:
+            # Enter typed right after the query (say, by an editor macro): pick from
+            # the results of what was typed, not from the previous keystroke's.
+            self.choose_when_shown = True
+            return
         if self.marked:
             self.exit(list(self.marked.values()))
             return
