@@ -48,14 +48,17 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"readinglist {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    p = sub.add_parser("import", help="import Daily Papers listings or BibTeX files")
+    def command(name: str, summary: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=summary, description=summary)
+
+    p = command("import", "import Daily Papers listings or BibTeX files")
     p.add_argument("files", nargs="+", metavar="FILE", help="files to import ('-' for stdin)")
     p.add_argument("--format", default="auto", choices=("auto", "dailypapers", "bibtex"))
     p.add_argument(
         "--tag", action="append", default=[], metavar="TAG", help="tag every imported paper"
     )
 
-    p = sub.add_parser("add", help="add one paper from fields or from BibTeX")
+    p = command("add", "add one paper from fields or from BibTeX")
     p.add_argument("--title")
     p.add_argument(
         "--author", action="append", default=[], metavar="NAME", help='"Last, First"; repeatable'
@@ -73,20 +76,20 @@ def _build_parser() -> argparse.ArgumentParser:
         "--bibtex", metavar="FILE", help="read the paper(s) from a .bib file ('-' for stdin)"
     )
 
-    p = sub.add_parser("list", help="list papers matching a query")
+    p = command("list", "list papers matching a query")
     p.add_argument("query", nargs="*", help="search query (SPEC §5 language)")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("--limit", type=int, metavar="N")
 
-    p = sub.add_parser("tag", help="add (+TAG) or remove (-TAG) tags on matching papers")
+    p = command("tag", "add (+TAG) or remove (-TAG) tags on matching papers")
     p.add_argument("query", nargs="*", help="query words and +TAG / -TAG operations")
     p.add_argument("--key", action="append", default=[], metavar="KEY")
 
-    p = sub.add_parser("status", help="set the reading status of matching papers")
+    p = command("status", "set the reading status of matching papers")
     p.add_argument("query", nargs="*", help="query words, then the status")
     p.add_argument("--key", action="append", default=[], metavar="KEY")
 
-    p = sub.add_parser("export", help="export papers as BibTeX")
+    p = command("export", "export papers as BibTeX")
     p.add_argument("query", nargs="*")
     p.add_argument("--key", action="append", default=[], metavar="KEY")
     p.add_argument("--cited", metavar="FILE", help="only the keys cited in a .tex/.aux/.md file")
@@ -95,13 +98,13 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--notes", action="store_true", help="include notes as annote fields")
     p.add_argument("--clipboard", action="store_true", help="copy to the clipboard, not stdout")
 
-    p = sub.add_parser("pick", help="fzf-style picker that prints the chosen keys")
+    p = command("pick", "fzf-style picker that prints the chosen keys")
     p.add_argument("query", nargs="*")
     p.add_argument("--multi", action="store_true", help="tab marks several papers")
     p.add_argument("--format", default="key", choices=("key", "cite", "pandoc", "bibtex", "json"))
     p.add_argument("--clipboard", action="store_true", help="also copy the result to the clipboard")
 
-    sub.add_parser("stats", help="counts by status, tag and year")
+    command("stats", "counts by status, tag and year")
     return parser
 
 
