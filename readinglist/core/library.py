@@ -302,7 +302,7 @@ class Library:
                 self.reload()
             try:
                 with self._storage.batch():
-                    if not self._db.table(META_TABLE).all() or self._needs_meta_rewrite():
+                    if self._needs_meta_rewrite():
                         self._db.table(META_TABLE).truncate()
                         self._db.table(META_TABLE).insert({"schema": SCHEMA_VERSION})
                         self._storage.forget(META_TABLE)

@@ -12,7 +12,7 @@ import re
 import time
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -184,8 +184,6 @@ class Paper:
             read_at = now_iso()
         return replace(self, status=status, read_at=read_at)
 
-
-PAPER_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Paper))
 
 # The fields of ``list --json`` / ``pick --format json``: a stable, documented interface.
 PUBLIC_FIELDS: tuple[str, ...] = (

@@ -127,7 +127,6 @@ class TokenMatcher:
     ) -> None:
         self.cap = cap
         self.alive_int = int.from_bytes(alive, "little")
-        self.alive_count = self.alive_int.bit_count()
         self._postings = postings
         self._primary, self._body, self._keys = vocabs
         self._dense_map = dense_map

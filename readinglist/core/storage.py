@@ -182,9 +182,6 @@ class AtomicJSONStorage(Storage):
         """Signature of the file as this storage last read or wrote it."""
         return self._signature
 
-    def changed_on_disk(self) -> bool:
-        return file_signature(self.path) != self._signature
-
     def remove_stale_temps(self) -> None:
         """Delete temp files a killed writer left behind. Call only under the lock,
         when no other writer can be half-way through its own temp file."""

@@ -74,11 +74,6 @@ def query_words(text: str) -> list[str]:
     return WORD.findall(fold(text))
 
 
-def glued_pieces(word: str) -> list[str]:
-    """Case/digit pieces of a glued word: "forEye" → ["for", "Eye"]."""
-    return _PIECES.findall(word)
-
-
 def index_terms(text: str, *, long_text: bool = False) -> set[str]:
     """Every term a paper is findable by: words, joined compounds and glued-word pieces.
 

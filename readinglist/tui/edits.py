@@ -61,7 +61,6 @@ class EditActions(_Base):
 
     def init_edits(self) -> None:
         self.undo_stack = UndoStack()
-        self.writes_done = 0  # finished library writes (tests wait on it)
 
     def _targets(self) -> list[Paper]:
         papers = self.paper_list.targets()
@@ -84,7 +83,6 @@ class EditActions(_Base):
             self.app.call_from_thread(self.notify, message)
 
     def _written(self) -> None:
-        self.writes_done += 1
         self.refresh_results()
         self.refresh_counts()
 

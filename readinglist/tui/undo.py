@@ -7,7 +7,6 @@ Each change the TUI makes records how to take it back with the library's own cal
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..core.library import Library
@@ -51,6 +50,3 @@ class UndoStack:
 
     def pop(self) -> UndoStep | None:
         return self._steps.pop() if self._steps else None
-
-    def push_edit(self, label: str, before: Sequence[Paper]) -> None:
-        self.push(UndoStep(label, before=tuple(before)))

@@ -144,17 +144,18 @@ class MainScreen(EditActions, Screen[None]):
 
         with self.library_lock:
             papers = None if self.library.index_ready else self.library.index_snapshot()
-        if papers is not None:
-            # Titles, authors, tags and keys first (fast), so typing gets answers
-            # at once; abstracts are indexed next, still outside the lock.
-            index = SearchIndex(papers, defer_abstracts=True, fields=self.library.search_fields)
-            with self.library_lock:
-                self.library.install_index(index)
+        if papers is None:
             self._index_ready.set()
-            index.index_abstracts()
-            self.app.call_from_thread(self._abstracts_indexed)
-        gc.freeze()
+            return
+        # Titles, authors, tags and keys first (fast), so typing gets answers at
+        # once; abstracts are indexed next, still outside the lock.
+        index = SearchIndex(papers, defer_abstracts=True, fields=self.library.search_fields)
+        with self.library_lock:
+            self.library.install_index(index)
         self._index_ready.set()
+        index.index_abstracts()
+        gc.freeze()
+        self.app.call_from_thread(self._abstracts_indexed)
 
     def _abstracts_indexed(self) -> None:
         """Results shown so far may lack abstract matches: search again."""
