@@ -290,3 +290,17 @@ def test_bibtex_where_nothing_parses(tmp_path: Path) -> None:
 
 def test_listing_forced_as_bibtex() -> None:
     assert "no BibTeX entries found" in import_error(BLANK, "bibtex")
+
+
+def test_parsers_flag_entries_cut_off_by_the_end_of_input() -> None:
+    from readinglist.core.importers.bibtex import parse_bibtex
+    from readinglist.core.importers.dailypapers import parse_dailypapers
+
+    truncated = parse_bibtex((BAD / "truncated.bib").read_text(encoding="utf-8"))
+    assert [f.cut_off for f in truncated.failures] == [True]
+    middle = parse_bibtex((DATA / "broken-middle.bib").read_text(encoding="utf-8"))
+    assert [f.cut_off for f in middle.failures] == [False]
+    listing = parse_dailypapers((BAD / "truncated-listing.txt").read_text(encoding="utf-8"))
+    assert [f.cut_off for f in listing.failures] == [True]
+    stray = BLANK.read_text(encoding="utf-8").replace("\nOutRank:", "\nStray Title\n\nOutRank:", 1)
+    assert [f.cut_off for f in parse_dailypapers(stray).failures] == [False]

@@ -48,7 +48,7 @@ def parse_text(text: str, fmt: str = "auto", source_name: str = "") -> ParseResu
         result = _parse_bibtex(text, source_name, label)
     else:
         result = parse_dailypapers(text, source_name)
-    _refuse_truncated(result, text, label)
+    _refuse_truncated(result, label)
     if not result.papers:
         kind = "BibTeX entries" if fmt == "bibtex" else "papers"
         detail = f" ({result.failures[0]}" if result.failures else ""
@@ -59,24 +59,13 @@ def parse_text(text: str, fmt: str = "auto", source_name: str = "") -> ParseResu
     return result
 
 
-def _last_line(text: str) -> int:
-    """1-based number of the last non-blank line."""
-    return text.rstrip().count("\n") + 1
-
-
-def _refuse_truncated(result: ParseResult, text: str, label: str) -> None:
+def _refuse_truncated(result: ParseResult, label: str) -> None:
     """A file whose last entry is cut off was not saved or copied whole: importing
     the part before the cut would hide that, so the whole file is refused. (A broken
     entry in the middle is the author's typo: the others still import.)"""
-    if not result.failures or not result.papers:
-        return
-    last = max(result.failures, key=lambda f: f.line)
-    if result.format == "bibtex":
-        cut = "end of file" in last.reason.lower()
-    else:
-        cut = last.line == _last_line(text) and last.reason.startswith("title without")
-    if cut:
-        raise fail(label, f"the file looks truncated ({last}); nothing was imported")
+    cut = next((f for f in result.failures if f.cut_off), None)
+    if cut is not None and result.papers:
+        raise fail(label, f"the file looks truncated ({cut}); nothing was imported")
 
 
 def _parse_bibtex(text: str, source_name: str, label: str) -> ParseResult:

@@ -13,6 +13,7 @@ class ImportFailure:
 
     line: int
     reason: str
+    cut_off: bool = False  # the entry runs into the end of the input: a truncated file
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.reason}"

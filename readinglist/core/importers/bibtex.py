@@ -380,5 +380,10 @@ def _parse(text: str, source_name: str) -> ParseResult:
             if isinstance(inner, Entry):
                 result.papers.append(_paper(inner, macros, source))
         elif isinstance(block, ParsingFailedBlock):
-            result.failures.append(ImportFailure(_line(block.start_line), _failure_reason(block)))
+            # bibtexparser: no end index, or one at/after the end = ran off the input.
+            end = getattr(block.error, "end_index", -1)
+            cut_off = end is None or end >= len(text)
+            result.failures.append(
+                ImportFailure(_line(block.start_line), _failure_reason(block), cut_off)
+            )
     return result

@@ -375,7 +375,7 @@ def parse_dailypapers(text: str, source_name: str = "") -> ParseResult:
     abstract_parts: list[str] = []
     abstract_unit: _Unit | None = None
 
-    def flush() -> None:
+    def flush(at_end: bool = False) -> None:
         nonlocal pending_title, abstract_parts, abstract_unit, seen_paper
         if pending_title is not None and abstract_parts:
             abstract = "".join(abstract_parts)
@@ -395,6 +395,7 @@ def parse_dailypapers(text: str, source_name: str = "") -> ParseResult:
                 ImportFailure(
                     pending_title.line_no,
                     f"title without an abstract: {_shorten(pending_title.text)!r}",
+                    cut_off=at_end,
                 )
             )
         pending_title, abstract_parts, abstract_unit = None, [], None
@@ -418,7 +419,7 @@ def parse_dailypapers(text: str, source_name: str = "") -> ParseResult:
                     f"second abstract for one title (missing title?): {_shorten(unit.text)!r}",
                 )
             )
-    flush()
+    flush(at_end=True)
     return result
 
 
