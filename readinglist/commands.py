@@ -225,7 +225,7 @@ def cmd_status(args: argparse.Namespace, library: Library, _s: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace, library: Library, _s: Settings) -> int:
-    from .core.bibtex import cited_keys, export_bibtex
+    from .core.bibtex import cited_keys, export_bibtex, write_bibtex
 
     keys = list(args.key)
     if args.cited:
@@ -253,12 +253,7 @@ def cmd_export(args: argparse.Namespace, library: Library, _s: Settings) -> int:
             raise ReadinglistError("no clipboard found (install wl-copy, xclip or xsel)")
         print(f"copied {len(papers)} papers to the clipboard via {how}", file=sys.stderr)
     elif args.output:
-        from .core.storage import atomic_write_bytes
-
-        try:
-            atomic_write_bytes(Path(args.output), text.encode("utf-8"))
-        except OSError as exc:
-            raise ReadinglistError(f"cannot write {args.output}: {exc.strerror}") from None
+        write_bibtex(Path(args.output), text)
         print(f"exported {len(papers)} papers to {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)

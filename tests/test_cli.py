@@ -249,3 +249,11 @@ def test_every_query_form_through_the_cli(cli, db: Path) -> None:  # type: ignor
     bad = cli("--db", db, "list", "year:abc")
     assert bad.code == 2 and bad.err.count("\n") == 1
     assert cli("--db", db, "list", "tag:nothing").code == 1
+
+
+def test_export_to_an_unwritable_place_is_one_line_error(cli, db: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    cli("--db", db, "import", BLANK)
+    target = tmp_path / "no-such-dir" / "refs.bib"
+    result = cli("--db", db, "export", "-o", target)
+    assert result.code == 2 and result.err.count("\n") == 1 and "cannot write" in result.err
+    assert not target.parent.exists()

@@ -22,13 +22,14 @@ from bibtexparser.library import Library
 from bibtexparser.model import Entry, Field
 from bibtexparser.writer import BibtexFormat
 
+from .errors import ReadinglistError
 from .importers.bibtex import BOOKTITLE_TYPES, MONTHS
 from .keys import assign_key, clean_key
 from .latex import braces_balanced, encode_latex, protect_title
 from .model import Paper
-from .storage import gc_paused
+from .storage import atomic_write_bytes, gc_paused
 
-__all__ = ["cited_keys", "export_bibtex", "format_name"]
+__all__ = ["cited_keys", "export_bibtex", "format_name", "write_bibtex"]
 
 _FORMAT = BibtexFormat()  # type: ignore[no-untyped-call]
 _FORMAT.indent = "  "
@@ -207,6 +208,15 @@ def _aux_keys(text: str) -> list[str]:
 
 def _pandoc_keys(text: str) -> list[tuple[int, str]]:
     return [(m.start(), m.group(1) or m.group(2)) for m in _PANDOC_CITE.finditer(text)]
+
+
+def write_bibtex(path: Path, text: str) -> None:
+    """Replace ``path`` atomically: a failed export never leaves half a ``.bib``
+    where the user's references were."""
+    try:
+        atomic_write_bytes(path, text.encode("utf-8"))
+    except OSError as exc:
+        raise ReadinglistError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def cited_keys(path: Path) -> list[str]:

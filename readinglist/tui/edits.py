@@ -186,14 +186,10 @@ class EditActions(_Base):
 
     @work(thread=True, group="export", exit_on_error=False)
     def _export(self, papers: Sequence[Paper], path_text: str) -> None:
-        from ..core.bibtex import export_bibtex
+        from ..core.bibtex import export_bibtex, write_bibtex
 
         path = Path(path_text).expanduser()
-        text = export_bibtex(papers)
-        try:
-            path.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise ReadinglistError(f"cannot write {path}: {exc.strerror or exc}") from None
+        write_bibtex(path, export_bibtex(papers))
         self.app.call_from_thread(self.notify, f"Exported {_papers(len(papers))} to {path}")
 
     def action_copy_keys(self) -> None:
