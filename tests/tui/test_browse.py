@@ -38,28 +38,11 @@ async def test_movement_keys(make_app: Callable[..., ReadingListApp]) -> None:
     async with make_app().run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         papers = main_screen(pilot).paper_list
-        await pilot.press("j")
-        assert papers.cursor == 1
-        await pilot.press("down", "down")
-        assert papers.cursor == 3
-        await pilot.press("k")
-        assert papers.cursor == 2
-        await pilot.press("up")
-        assert papers.cursor == 1
-        await pilot.press("G")
-        assert papers.cursor == 4
-        await pilot.press("g")
-        assert papers.cursor == 0
-        await pilot.press("end")
-        assert papers.cursor == 4
-        await pilot.press("home")
-        assert papers.cursor == 0
-        await pilot.press("pagedown")
-        assert papers.cursor == 4
-        await pilot.press("pageup")
-        assert papers.cursor == 0
-        await pilot.press("k")
-        assert papers.cursor == 0
+        moves = [("j", 1), ("down", 2), ("down", 3), ("k", 2), ("up", 1), ("G", 4), ("g", 0),
+                 ("end", 4), ("home", 0), ("pagedown", 4), ("pageup", 0), ("k", 0)]  # fmt: skip
+        for key, row in moves:
+            await pilot.press(key)
+            assert papers.cursor == row, key
         await pilot.press("j")
         await settle(pilot)
         assert "Patient Knowledge" in str(main_screen(pilot).query_one("#detail-body").render())
