@@ -105,6 +105,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clipboard", action="store_true", help="also copy the result to the clipboard")
 
     command("stats", "counts by status, tag and year")
+    command("undo", "take back the newest change (shared with the TUI's u)")
     return parser
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import orjson
 
 from .cli import EXIT_BAD_INPUT, EXIT_NO_MATCH, EXIT_OK, UsageError, library_path
+from .core.changes import Change
 from .core.config import Settings, load_settings
 from .core.errors import ReadinglistError
 from .core.importers.base import ParseResult
@@ -196,15 +197,10 @@ def cmd_tag(args: argparse.Namespace, library: Library, _s: Settings) -> int:
         raise UsageError("tag needs at least one +TAG or -TAG")
     if not args.query and not args.key:
         raise UsageError("tag needs a QUERY or --key KEY (use '*' style queries deliberately)")
-    papers = _select(library, args.query, args.key)
-    if not papers:
-        print("readinglist: no paper matched", file=sys.stderr)
-        return EXIT_NO_MATCH
-    changed = [p.with_tags(tuple(args.tag_add), tuple(args.tag_remove)) for p in papers]
-    changed = [new for new, old in zip(changed, papers, strict=True) if new.tags != old.tags]
-    library.update(changed)
-    print(f"tagged {len(changed)} of {len(papers)} matching papers")
-    return EXIT_OK
+    change = Change(add_tags=tuple(args.tag_add), remove_tags=tuple(args.tag_remove))
+    return _change_selected(
+        library, args.query, args.key, change, "tagged {} of {} matching papers"
+    )
 
 
 def cmd_status(args: argparse.Namespace, library: Library, _s: Settings) -> int:
@@ -214,13 +210,32 @@ def cmd_status(args: argparse.Namespace, library: Library, _s: Settings) -> int:
     status = words.pop()
     if not words and not args.key:
         raise UsageError("status needs a QUERY or --key KEY")
-    papers = _select(library, words, args.key)
-    if not papers:
-        print("readinglist: no paper matched", file=sys.stderr)
+    change = Change(fields={"status": status})
+    message = "{} of {} matching papers set to " + status
+    return _change_selected(library, words, args.key, change, message)
+
+
+def _change_selected(
+    library: Library, words: Sequence[str], keys: Sequence[str], change: Change, message: str
+) -> int:
+    """Select and change in one transaction: the query runs on the papers as they are
+    under the lock, and the change applies to each as it is then."""
+    with library.transaction():
+        papers = _select(library, words, keys)
+        if not papers:
+            print("readinglist: no paper matched", file=sys.stderr)
+            return EXIT_NO_MATCH
+        changed = library.edit([p.id for p in papers], change)
+    print(message.format(len(changed), len(papers)))
+    return EXIT_OK
+
+
+def cmd_undo(_a: argparse.Namespace, library: Library, _s: Settings) -> int:
+    report = library.undo()
+    if report is None:
+        print("readinglist: nothing to undo", file=sys.stderr)
         return EXIT_NO_MATCH
-    changed = [p.with_status(status) for p in papers if p.status != status]
-    library.update(changed)
-    print(f"{len(changed)} of {len(papers)} matching papers set to {status}")
+    print(report.summary())
     return EXIT_OK
 
 
@@ -282,6 +297,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Library, Settings], int]] = {
     "status": cmd_status,
     "export": cmd_export,
     "pick": cmd_pick,
+    "undo": cmd_undo,
 }
 
 __all__ = ["COMMANDS", "EXIT_BAD_INPUT", "run_command"]

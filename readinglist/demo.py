@@ -10,6 +10,7 @@ from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
+from .core.changes import Change
 from .core.importers import parse_text
 from .core.library import Library, default_library_path
 from .core.model import Paper
@@ -48,10 +49,10 @@ def build_demo(path: Path) -> Library:
         result = parse_text((data / name).read_text(encoding="utf-8"), "dailypapers", name)
         tagged = [replace(p, tags=p.tags + _topics(p)) for p in result.papers]
         library.import_papers(tagged, tags=["to-triage"])
-    papers = list(library.papers)
-    changed = [p.with_status("read").with_tags(remove=("to-triage",)) for p in papers[:6]]
-    changed += [p.with_status("reading") for p in papers[6:9]]
-    library.update(changed)
+    ids = [p.id for p in library.papers]
+    library.edit(ids[:6], Change(remove_tags=("to-triage",), fields={"status": "read"}))
+    library.edit(ids[6:9], Change(fields={"status": "reading"}))
+    library.history.path.unlink(missing_ok=True)  # building the demo is nothing to undo
     return library
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from readinglist.core.changes import Change
 from readinglist.core.library import Library
 
 from .conftest import DATA, run_process
@@ -226,7 +226,7 @@ def test_every_query_form_through_the_cli(cli, db: Path) -> None:  # type: ignor
     lib = Library.open(db)
     paper = lib.by_key(old)
     assert paper is not None
-    lib.update([replace(paper, notes="classic", code_url="https://github.com/x/nn")])
+    lib.edit([paper.id], Change(fields={"notes": "classic", "code_url": "https://github.com/x/nn"}))
 
     def keys(query: str) -> set[str]:
         result = cli("--db", db, "list", "--json", query)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from readinglist.core.changes import Change
 from readinglist.core.errors import LibraryError
 from readinglist.core.library import SCHEMA_VERSION, Library
 from readinglist.core.model import Paper, Source
@@ -24,9 +24,10 @@ def test_new_library_has_schema_and_papers(tmp_path: Path) -> None:
     lib = Library.open(db)
     assert not db.exists()  # nothing written until something changes
     lib.add(_paper("Attention Is All You Need", authors=("Vaswani, Ashish",), year=2017))
-    data = json.loads(db.read_text())
+    data = parse_library_bytes(db.read_bytes(), db)
     assert data["_meta"]["1"]["schema"] == SCHEMA_VERSION
     (doc,) = data["papers"].values()
+    assert list(data["papers"]) == [doc["id"]]  # filed under the paper's own id
     assert doc["key"] == "vaswani2017attention"
     assert doc["status"] == "unread"
     assert len(doc["id"]) == 26 and doc["added"].endswith("Z")
@@ -40,7 +41,11 @@ def test_new_file_mode_follows_umask_and_lock_is_hidden(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert db.stat().st_mode & 0o777 == 0o644
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".lib.json.lock", "lib.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".lib.json.history",
+        ".lib.json.lock",
+        "lib.json",
+    ]
 
 
 def test_file_is_one_paper_per_line(tmp_path: Path) -> None:
@@ -56,23 +61,36 @@ def test_dump_reuses_cached_lines_until_forgotten(tmp_path: Path) -> None:
     from readinglist.core.storage import AtomicJSONStorage
 
     storage = AtomicJSONStorage(tmp_path / "x.json")
-    storage.write({"papers": {"1": {"title": "a"}, "2": {"title": "b"}}})
+    storage.write({"papers": {"b": {"title": "b"}, "a": {"title": "a"}}})
     data = storage.read()
     assert data is not None
-    data["papers"]["1"]["title"] = "changed in place"
-    storage.forget("papers", [1])
+    data["papers"]["a"]["title"] = "changed in place"
+    storage.forget("papers", ["a"])
     storage.write(data)
     assert parse_library_bytes((tmp_path / "x.json").read_bytes(), Path("x")) == {
-        "papers": {"1": {"title": "changed in place"}, "2": {"title": "b"}}
+        "papers": {"a": {"title": "changed in place"}, "b": {"title": "b"}}
     }
     # The contract: an in-place change that is not forgotten is not re-encoded.
-    assert b"".join(dump_library({"t": {"1": {"v": 2}}}, {"t": {"1": b'"1": {"v":1}'}})) == (
-        b'{\n"t": {\n  "1": {"v":1}\n}\n}\n'
+    assert b"".join(dump_library({"t": {"1": {"v": 2}}}, {"t": {"1": b'\n  "1": {"v":1},'}})) == (
+        b'{\n"t": {\n  "1": {"v":1},\n  "~": {}\n}\n}\n'
     )
     assert parse_library_bytes(b"".join(dump_library({"t": {}, "u": {"1": {}}})), Path("x")) == {
         "t": {},
         "u": {"1": {}},
     }
+
+
+def test_lines_are_in_id_order_and_end_with_a_fixed_line(tmp_path: Path) -> None:
+    """Adding a paper adds one line and edits none: what lets git merge branches."""
+    db = tmp_path / "lib.json"
+    lib = Library.open(db)
+    lib.import_papers([_paper(f"Paper number {i}") for i in range(5)])
+    before = db.read_text().splitlines()
+    lib.add(_paper("One more paper"))
+    after = db.read_text().splitlines()
+    assert len(after) == len(before) + 1 and set(before) <= set(after)
+    ids = [json.loads("{" + line.rstrip(",") + "}") for line in after if '"title"' in line]
+    assert [next(iter(d)) for d in ids] == sorted(next(iter(d)) for d in ids)
 
 
 def test_reopen_sees_every_field(tmp_path: Path) -> None:
@@ -159,19 +177,24 @@ def test_keys_are_unique_and_pinned(tmp_path: Path) -> None:
     )
     keys = [p.key for p in report.added]
     assert keys == ["vaswani2017attention", "vaswani2017attentiona", "vaswani2017attentionb"]
-    (stored,) = lib.update([replace(report.added[0], title="Totally different", key="hacked")])
+    (stored,) = lib.edit([report.added[0].id], Change(fields={"title": "Totally different"}))
     assert stored.key == "vaswani2017attention"
+    with pytest.raises(ValueError, match="'key' cannot be set"):
+        Change(fields={"key": "hacked"})
     assert Library.open(tmp_path / "lib.json").get(stored.id).key == "vaswani2017attention"  # type: ignore[union-attr]
 
 
-def test_delete_and_restore_keep_id_and_key(tmp_path: Path) -> None:
+def test_delete_then_undo_keeps_id_and_key(tmp_path: Path) -> None:
     db = tmp_path / "lib.json"
     lib = Library.open(db)
     added = lib.import_papers([_paper("One paper"), _paper("Another paper")]).added
     gone = lib.delete([added[0].id])
     assert gone == [added[0]] and len(lib) == 1
     assert len(Library.open(db)) == 1
-    lib.restore(gone)
+    report = Library.open(db).undo()  # another process: the history is shared
+    assert report is not None and report.reverted == 1 and not report.left_alone
+    lib.reload()
+    assert lib.get(added[0].id) == added[0]
     reopened = Library.open(db)
     assert reopened.get(added[0].id) == added[0]
     assert reopened.by_key(added[0].key) == added[0]
@@ -204,16 +227,19 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     assert db.read_bytes() == before
 
 
-def test_schema_zero_file_is_migrated_on_write(tmp_path: Path) -> None:
+@pytest.mark.parametrize("meta", [{}, {"_meta": {"1": {"schema": 1}}}])
+def test_numbered_documents_of_schema_0_and_1_are_migrated_on_write(
+    tmp_path: Path, meta: dict[str, object]
+) -> None:
     db = tmp_path / "lib.json"
     doc = {"id": "X1", "key": "old2020paper", "title": "Old paper", "tags": ["a"]}
-    db.write_text(json.dumps({"papers": {"1": doc}}))
+    db.write_text(json.dumps({**meta, "papers": {"1": doc}}))
     lib = Library.open(db)
     assert lib.by_key("old2020paper") is not None
     lib.add(_paper("New paper"))
-    data = json.loads(db.read_text())
+    data = parse_library_bytes(db.read_bytes(), db)
     assert data["_meta"]["1"]["schema"] == SCHEMA_VERSION
-    assert len(data["papers"]) == 2
+    assert len(data["papers"]) == 2 and data["papers"]["X1"]["title"] == "Old paper"
 
 
 def test_external_change_is_seen_and_merged_into_next_write(tmp_path: Path) -> None:
@@ -251,7 +277,7 @@ def test_failed_write_leaves_old_file_and_memory_consistent(
     assert [p.title for p in lib] == ["Kept"]
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
     lib.add(_paper("Next"))  # the library still works afterwards
-    assert [p.title for p in Library.open(db)] == ["Kept", "Next"]
+    assert sorted(p.title for p in Library.open(db)) == ["Kept", "Next"]
 
 
 def test_search_index_follows_edits_and_external_changes(tmp_path: Path) -> None:
@@ -263,7 +289,7 @@ def test_search_index_follows_edits_and_external_changes(tmp_path: Path) -> None
     other = Library.open(db)
     other.add(_paper("Sparse Attention Everywhere"))
     (graph,) = [p for p in other if p.title == "Graph Transformers"]
-    other.update([replace(graph, title="Graph Attention Networks")])
+    other.edit([graph.id], Change(fields={"title": "Graph Attention Networks"}))
     lib.reload()
     assert lib.index is index  # patched, not rebuilt
     titles = {h.paper.title for h in lib.search("attention")}
@@ -280,7 +306,7 @@ def test_index_built_from_a_snapshot_catches_up_on_changes(tmp_path: Path) -> No
     snapshot = lib.index_snapshot()
     # Edits while the index is being built elsewhere:
     lib.delete([first.id])
-    lib.update([replace(second, title="Gamma Networks")])
+    lib.edit([second.id], Change(fields={"title": "Gamma Networks"}))
     lib.add(_paper("Delta Networks"))
     index = SearchIndex(snapshot)  # built from the old state
     lib.install_index(index)

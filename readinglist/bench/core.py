@@ -18,11 +18,12 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from readinglist.bench.bibgen import write_bib
 from readinglist.bench.synth import synthetic_papers
+from readinglist.core.changes import Change
 from readinglist.core.library import Library
 
 __all__ = [
@@ -172,7 +173,7 @@ def measure_core(n: int, workdir: Path, *, runs: int | None = None) -> dict[str,
     # The library under test, built in process from the synthetic papers (they
     # carry statuses, tags and notes that a .bib cannot).
     db = workdir / f"library-{n}.json"
-    for stale in (db, db.with_name(f".{db.name}.lock")):
+    for stale in (db, db.with_name(f".{db.name}.lock"), db.with_name(f".{db.name}.history")):
         stale.unlink(missing_ok=True)
     Library.open(db).import_papers(papers)
     del papers
@@ -184,10 +185,10 @@ def measure_core(n: int, workdir: Path, *, runs: int | None = None) -> dict[str,
     library = Library.open(db)
     target = library.papers[len(library) // 2]
     toggles: list[float] = []
+    add, remove = Change(add_tags=("bench-toggle",)), Change(remove_tags=("bench-toggle",))
     for i in range(max(10, runs * 4)):
-        tags = (*target.tags, "bench-toggle") if i % 2 == 0 else target.tags
         start = time.perf_counter()
-        library.update([replace(target, tags=tags)])
+        library.edit([target.id], add if i % 2 == 0 else remove)
         toggles.append(time.perf_counter() - start)
     figures["persist_change_ms"] = median(toggles) * 1000
     del library

@@ -17,20 +17,22 @@ from typing import TYPE_CHECKING, Any, overload
 
 from filelock import FileLock, Timeout
 from tinydb import TinyDB
-from tinydb.table import Table
+from tinydb.table import Document, Table
 
+from .changes import Change, diff, revert
 from .errors import LibraryError
+from .history import Entry, History, UndoReport
 from .importers.base import ImportFailure
 from .keys import DEFAULT_PATTERN, assign_key, unique_key
 from .merge import DuplicateIndex, merge_into
-from .model import Paper, merge_tags, new_id, now_iso
+from .model import Paper, PaperFormatError, merge_tags, new_ids, now_iso
 from .storage import AtomicJSONStorage, file_signature, gc_paused
 
 if TYPE_CHECKING:
     from .query import Query
     from .search import Hit, SearchIndex
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 PAPERS_TABLE = "papers"
 META_TABLE = "_meta"
 LOCK_TIMEOUT_S = 15.0
@@ -60,16 +62,50 @@ class ImportReport:
         )
 
 
-def _migrate(meta: dict[str, Any], path: Path) -> None:
+def _migrate(data: dict[str, dict[str, Any]], path: Path) -> None:
+    """Bring an older file's tables up to :data:`SCHEMA_VERSION`, in memory (the next
+    write saves them). Oldest first."""
+    meta: dict[str, Any] = next(iter((data.get(META_TABLE) or {}).values()), {})
     schema = meta.get("schema", 0)
     if not isinstance(schema, int) or schema > SCHEMA_VERSION:
         raise LibraryError(
             f"library {path} was written by a newer readinglist (schema {schema}); "
             f"this version reads schema {SCHEMA_VERSION} or older - please upgrade"
         )
-    # Schema 0 (no _meta table) and 1 share the paper layout: nothing to convert yet.
-    # Future migrations go here, oldest first; they run in memory and are saved by
-    # the next write.
+    if schema < 2 and PAPERS_TABLE in data:
+        # Schemas 0 and 1 numbered documents 1, 2, 3, ...: two git branches that
+        # each added a paper both wrote document N+1. Documents are now filed under
+        # their paper's random id.
+        by_id: dict[str, Any] = {}
+        for number, doc in data[PAPERS_TABLE].items():
+            paper_id = doc.get("id")
+            if not isinstance(paper_id, str) or not paper_id:
+                raise LibraryError(
+                    f"cannot read library {path}: document {number} has no paper id; "
+                    "the file was left untouched"
+                )
+            if paper_id in by_id:
+                raise LibraryError(_twice(path, "id", paper_id, doc, by_id[paper_id]))
+            by_id[paper_id] = doc
+        data[PAPERS_TABLE] = by_id
+
+
+def _twice(path: Path, what: str, value: str, doc: Any, other: Any) -> str:
+    names = sorted({str(doc.get("key") or doc.get("id")), str(other.get("key") or other.get("id"))})
+    return (
+        f"cannot read library {path}: {what} {value!r} belongs to two papers "
+        f"({' and '.join(names)}); the file was left untouched"
+    )
+
+
+class _Table(Table):
+    """Documents are filed under their paper's id, not a running number."""
+
+    document_id_class = str  # type: ignore[assignment]
+
+
+class _TinyDB(TinyDB):
+    table_class = _Table
 
 
 class Library:
@@ -86,11 +122,16 @@ class Library:
         self.key_pattern = key_pattern
         self.search_fields = None if search_fields is None else tuple(search_fields)
         self._storage = AtomicJSONStorage(path)
-        # A hidden lock file beside the library (kept: removing it would race).
-        self._lock = FileLock(str(path.with_name(f".{path.name}.lock")), timeout=LOCK_TIMEOUT_S)
+        # A hidden lock file beside the library (kept: removing it would race), and
+        # the change history. Beside the real file: a process that opens the
+        # library through a symlink must take the same lock as one that does not.
+        real = path.resolve()
+        self._lock = FileLock(str(real.with_name(f".{real.name}.lock")), timeout=LOCK_TIMEOUT_S)
+        self.history = History(real.with_name(f".{real.name}.history"))
+        self._depth = 0
+        self._entries: list[Entry] = []
         self._papers: dict[str, Paper] = {}
-        self._doc_ids: dict[str, int] = {}
-        self._keys: dict[str, str] = {}
+        self._keys: dict[str, str] = {}  # citation key or alias -> paper id
         self._dupes_index: DuplicateIndex | None = None
         self._index: SearchIndex | None = None
         # While a search index is built from a snapshot elsewhere, the ids changed
@@ -136,27 +177,21 @@ class Library:
                 f"cannot read library {self.path}: not a readinglist library file; "
                 "the file was left untouched"
             )
-        meta_docs = data.get(META_TABLE) or {}
-        _migrate(next(iter(meta_docs.values()), {}), self.path)
-        # A fresh TinyDB over the same storage: Table caches its next doc id, which
-        # another process may have used meanwhile.
-        self._db = TinyDB(storage=lambda *_a, **_k: self._storage)
+        _migrate(data, self.path)
+        # A fresh TinyDB over the same storage (it caches table state).
+        self._db = _TinyDB(storage=lambda *_a, **_k: self._storage)
         self._table = self._db.table(PAPERS_TABLE, cache_size=0)
         papers: dict[str, Paper] = {}
-        doc_ids: dict[str, int] = {}
-        try:
-            for doc_id, doc in (data.get(PAPERS_TABLE) or {}).items():
-                paper = Paper.from_doc(doc)
-                papers[paper.id] = paper
-                doc_ids[paper.id] = int(doc_id)
-        except (TypeError, ValueError, AttributeError) as exc:
-            raise LibraryError(
-                f"cannot read library {self.path}: malformed paper record ({exc}); "
-                "the file was left untouched"
-            ) from None
+        keys: dict[str, str] = {}
+        for doc_id, doc in (data.get(PAPERS_TABLE) or {}).items():
+            paper = self._checked(doc_id, doc)
+            papers[paper.id] = paper
+            for key in (paper.key, *paper.aliases):
+                if keys.setdefault(key, paper.id) != paper.id:
+                    other = papers[keys[key]]
+                    raise LibraryError(_twice(self.path, "key", key, doc, other.to_doc()))
         previous = self._papers
-        self._papers, self._doc_ids = papers, doc_ids
-        self._keys = {p.key: p.id for p in papers.values()}
+        self._papers, self._keys = papers, keys
         self._dupes_index = None
         # Another process changed a few papers: patch the search index rather than
         # rebuild it (a rebuild takes seconds at 100k papers, a diff milliseconds).
@@ -165,6 +200,30 @@ class Library:
             changed.update(pid for pid, paper in papers.items() if previous.get(pid) != paper)
             for paper_id in changed:
                 self._note_change(paper_id, previous.get(paper_id))
+
+    def _checked(self, doc_id: str, doc: dict[str, Any]) -> Paper:
+        """One stored document as a paper, or a LibraryError naming paper and field."""
+        try:
+            paper = Paper.from_doc(doc)
+        except PaperFormatError as exc:
+            name = doc.get("key") if isinstance(doc.get("key"), str) else doc_id
+            raise LibraryError(
+                f"cannot read library {self.path}: paper {name!r}: {exc}; "
+                "the file was left untouched"
+            ) from None
+        problem = ""
+        if not paper.id:
+            problem = "field 'id' is empty"
+        elif paper.id != doc_id:
+            problem = f"is filed under {doc_id!r} but its id is {paper.id!r}"
+        elif not paper.key:
+            problem = "field 'key' is empty"
+        if problem:
+            raise LibraryError(
+                f"cannot read library {self.path}: paper {paper.key or doc_id!r}: {problem}; "
+                "the file was left untouched"
+            )
+        return paper
 
     @property
     def _dupes(self) -> DuplicateIndex:
@@ -194,6 +253,7 @@ class Library:
         return self._papers.get(paper_id)
 
     def by_key(self, key: str) -> Paper | None:
+        """The paper with this citation key, or with it as an alias."""
         paper_id = self._keys.get(key)
         return self._papers.get(paper_id) if paper_id else None
 
@@ -287,7 +347,19 @@ class Library:
 
     # -- transactions --------------------------------------------------------------
     @contextlib.contextmanager
-    def _transaction(self) -> Iterator[None]:
+    def transaction(self) -> Iterator[None]:
+        """Hold the library: inside, the papers are the file's current ones and no
+        other process can change them; every change made inside is written once, at
+        the end, with its history. Re-entrant: changes call it themselves, and a
+        caller may wrap a selection and the changes made to it in one transaction.
+        """
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
         try:
             self._lock.acquire()
         except Timeout:
@@ -296,6 +368,7 @@ class Library:
             ) from None
         except OSError as exc:
             raise LibraryError(f"cannot lock library {self.path}: {exc.strerror}") from None
+        self._depth = 1
         try:
             self._storage.remove_stale_temps()
             if self.changed_on_disk():
@@ -309,23 +382,42 @@ class Library:
                     yield
             except BaseException:
                 # The in-memory state may hold half a change: go back to the file.
+                self._entries.clear()
                 self.reload()
                 raise
+            for entry in self._entries:
+                self.history.append(entry)
         finally:
+            self._entries.clear()
+            self._depth = 0
             self._lock.release()
+
+    def _record(self, entry: Entry) -> None:
+        """Keep ``entry`` for the history, written when the transaction's change is."""
+        if entry:
+            self._entries.append(entry)
 
     def _needs_meta_rewrite(self) -> bool:
         docs = self._db.table(META_TABLE).all()
         return not docs or docs[0].get("schema") != SCHEMA_VERSION
 
+    def _index_keys(self, paper: Paper) -> None:
+        for key in (paper.key, *paper.aliases):
+            self._keys[key] = paper.id
+
+    def _unindex_keys(self, paper: Paper) -> None:
+        for key in (paper.key, *paper.aliases):
+            if self._keys.get(key) == paper.id:
+                del self._keys[key]
+
     def _insert(self, papers: Sequence[Paper], indexed: dict[str, Paper] | None = None) -> None:
         """Store new papers; ``indexed`` holds those the duplicate index already has
         (in the version it has)."""
-        doc_ids = self._table.insert_multiple(p.to_doc() for p in papers)
-        for paper, doc_id in zip(papers, doc_ids, strict=True):
+        docs = (Document(p.to_doc(), doc_id=p.id) for p in papers)  # type: ignore[arg-type]
+        self._table.insert_multiple(docs)
+        for paper in papers:
             self._papers[paper.id] = paper
-            self._doc_ids[paper.id] = doc_id
-            self._keys[paper.key] = paper.id
+            self._index_keys(paper)
             if self._dupes_index is not None:
                 known = indexed.get(paper.id) if indexed else None
                 if known is not paper:
@@ -335,6 +427,8 @@ class Library:
             self._note_change(paper.id, None)
 
     def _replace(self, papers: Sequence[Paper]) -> None:
+        if not papers:
+            return
         docs = {p.id: p.to_doc() for p in papers}
 
         def rewrite(doc: MutableMapping[str, Any]) -> None:
@@ -342,20 +436,35 @@ class Library:
             doc.clear()
             doc.update(new)
 
-        doc_ids = [self._doc_ids[p.id] for p in papers]
-        self._table.update(rewrite, doc_ids=doc_ids)
+        doc_ids = [p.id for p in papers]
+        self._table.update(rewrite, doc_ids=doc_ids)  # type: ignore[arg-type]
         self._storage.forget(PAPERS_TABLE, doc_ids)
         for paper in papers:
             old = self._papers[paper.id]
             if self._dupes_index is not None:
                 self._dupes_index.remove(old)
                 self._dupes_index.add(paper)
+            self._unindex_keys(old)
+            self._index_keys(paper)
             self._papers[paper.id] = paper
             self._note_change(paper.id, old)
 
-    def _new_paper(self, paper: Paper, stamp: str) -> Paper:
+    def _remove(self, papers: Sequence[Paper]) -> None:
+        if not papers:
+            return
+        doc_ids = [p.id for p in papers]
+        self._table.remove(doc_ids=doc_ids)  # type: ignore[arg-type]
+        self._storage.forget(PAPERS_TABLE, doc_ids)
+        for paper in papers:
+            del self._papers[paper.id]
+            self._unindex_keys(paper)
+            if self._dupes_index is not None:
+                self._dupes_index.remove(paper)
+            self._note_change(paper.id, paper)
+
+    def _new_paper(self, paper: Paper, stamp: str, ids: Iterator[str]) -> Paper:
         key = assign_key(paper, self._keys, self.key_pattern)
-        return replace(paper, id=new_id(), key=key, added=stamp, updated=stamp)
+        return replace(paper, id=next(ids), key=key, added=stamp, updated=stamp)
 
     # -- changes -------------------------------------------------------------------------
     def import_papers(
@@ -364,11 +473,12 @@ class Library:
         *,
         tags: Sequence[str] = (),
         progress: Progress | None = None,
+        label: str = "import",
     ) -> ImportReport:
         """Add papers, merging those already in the library; one write for all."""
         incoming = list(papers)
         report = ImportReport()
-        with self._transaction():
+        with self.transaction():
             stamp = now_iso()
             pending: dict[str, Paper] = {}  # merged papers by id, final versions
             originals: dict[str, Paper] = {}
@@ -378,6 +488,7 @@ class Library:
             dupes = self._dupes
             indexed: dict[str, Paper] = {}  # new papers as the index knows them
             batch_by_id: dict[str, int] = {}
+            ids = new_ids()
             for done, paper in enumerate(incoming, 1):
                 if tags:
                     paper = replace(paper, tags=merge_tags(paper.tags, tuple(tags)))
@@ -399,7 +510,7 @@ class Library:
                         originals.setdefault(twin, self._papers[twin])
                         pending[twin] = replace(merged, updated=stamp)
                 else:
-                    fresh = self._new_paper(paper, stamp)
+                    fresh = self._new_paper(paper, stamp, ids)
                     self._keys[fresh.key] = fresh.id  # reserve the key within the batch
                     dupes.add(fresh)
                     indexed[fresh.id] = fresh
@@ -409,64 +520,116 @@ class Library:
                     progress(done, len(incoming))
             if new_papers:
                 self._insert(new_papers, indexed)
-            if pending:
-                self._replace(list(pending.values()))
+            self._replace(list(pending.values()))
             report.added = new_papers
             report.merged = list(pending.values())
             report.before = [originals[i] for i in pending]
+            self._record(
+                Entry(
+                    label,
+                    stamp,
+                    added={p.id: stamp for p in new_papers},
+                    edits={p.id: diff(originals[p.id], p) for p in report.merged},
+                )
+            )
         return report
 
     def add(self, paper: Paper) -> Paper:
-        """Add one paper without duplicate detection (``readinglist add``)."""
-        with self._transaction():
-            fresh = self._new_paper(paper, now_iso())
+        """Add one paper without duplicate detection."""
+        with self.transaction():
+            stamp = now_iso()
+            fresh = self._new_paper(paper, stamp, new_ids())
             self._insert([fresh])
+            self._record(Entry(f"add {fresh.key}", stamp, added={fresh.id: stamp}))
         return fresh
 
-    def update(self, papers: Sequence[Paper]) -> list[Paper]:
-        """Store new versions of existing papers (matched by id); one write."""
-        if not papers:
-            return []
-        with self._transaction():
-            stamp = now_iso()
-            stored: list[Paper] = []
-            for paper in papers:
-                current = self._papers.get(paper.id)
-                if current is None:
-                    raise LibraryError(f"paper {paper.key or paper.id} is no longer in the library")
-                # The key is pinned: it never follows an edit.
-                stored.append(replace(paper, key=current.key, updated=stamp))
-            self._replace(stored)
-        return stored
+    def edit(self, ids: Iterable[str], change: Change, *, label: str = "") -> list[Paper]:
+        """Apply ``change`` to each paper as it is now, under the lock; one write.
 
-    def delete(self, ids: Iterable[str]) -> list[Paper]:
-        """Remove papers; returns them so the caller can undo with :meth:`restore`."""
-        with self._transaction():
+        Returns the papers that changed (new versions). Papers deleted meanwhile by
+        another process are skipped.
+        """
+        with self.transaction():
+            stamp = now_iso()
+            before: list[Paper] = []
+            after: list[Paper] = []
+            for paper_id in dict.fromkeys(ids):
+                current = self._papers.get(paper_id)
+                if current is None:
+                    continue
+                changed = change.apply(current)
+                if changed is not current and changed != current:
+                    before.append(current)
+                    after.append(replace(changed, updated=stamp))
+            self._replace(after)
+            self._record(
+                Entry(
+                    label or change.describe(len(after)),
+                    stamp,
+                    edits={new.id: diff(old, new) for old, new in zip(before, after, strict=True)},
+                )
+            )
+        return after
+
+    def delete(self, ids: Iterable[str], *, label: str = "") -> list[Paper]:
+        """Remove papers (``undo`` brings them back); returns them."""
+        with self.transaction():
             gone = [self._papers[i] for i in dict.fromkeys(ids) if i in self._papers]
-            if gone:
-                doc_ids = [self._doc_ids[p.id] for p in gone]
-                self._table.remove(doc_ids=doc_ids)
-                self._storage.forget(PAPERS_TABLE, doc_ids)  # TinyDB may reuse the ids
-            for paper in gone:
-                del self._papers[paper.id]
-                del self._doc_ids[paper.id]
-                self._keys.pop(paper.key, None)
-                if self._dupes_index is not None:
-                    self._dupes_index.remove(paper)
-                self._note_change(paper.id, paper)
+            self._remove(gone)
+            what = gone[0].key if len(gone) == 1 else f"{len(gone)} papers"
+            self._record(
+                Entry(label or f"delete {what}", now_iso(), removed=[p.to_doc() for p in gone])
+            )
         return gone
 
-    def restore(self, papers: Sequence[Paper]) -> list[Paper]:
-        """Put deleted papers back with their ids (and keys, unless taken meanwhile)."""
-        with self._transaction():
-            back = [
-                replace(p, key=p.key if p.key not in self._keys else unique_key(p.key, self._keys))
-                for p in papers
-                if p.id not in self._papers
-            ]
-            if back:
-                self._insert(back)
-        return back
+    def undo(self) -> UndoReport | None:
+        """Take back the newest change in the history, whoever made it.
+
+        Only what that change did is reverted, and only where the value is still
+        the one it set: a tag someone added since, a status set since, a paper
+        edited since it was imported are left alone and named in the report.
+        None when the history is empty.
+        """
+        with self.transaction():
+            entry = self.history.pop()
+            if entry is None:
+                return None
+            report = UndoReport(entry.label)
+            stamp = now_iso()
+            doomed = []
+            for paper_id, added_at in entry.added.items():
+                paper = self._papers.get(paper_id)
+                if paper is None:
+                    continue
+                if paper.updated == added_at:
+                    doomed.append(paper)
+                else:
+                    report.left_alone.append(f"{paper.key} (edited since it was added)")
+            self._remove(doomed)
+            reverted: list[Paper] = []
+            for paper_id, deltas in entry.edits.items():
+                current = self._papers.get(paper_id)
+                if current is None:
+                    continue
+                paper, left = revert(current, deltas)
+                report.left_alone.extend(f"{current.key} {name}" for name in left)
+                if paper != current:
+                    reverted.append(replace(paper, updated=stamp))
+            self._replace(reverted)
+            back = []
+            for paper in entry.removed_papers():
+                if paper.id in self._papers:
+                    continue
+                if paper.key in self._keys:
+                    fresh = unique_key(paper.key, self._keys)
+                    report.left_alone.append(f"{paper.key} (key now taken: restored as {fresh})")
+                    paper = replace(paper, key=fresh)
+                aliases = tuple(a for a in paper.aliases if a not in self._keys)
+                back.append(replace(paper, aliases=aliases))
+                self._index_keys(back[-1])
+            self._insert(back)
+            report.reverted = len(doomed) + len(reverted) + len(back)
+        return report
 
 
 class _Listing(Sequence["Hit"]):

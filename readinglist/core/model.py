@@ -7,11 +7,11 @@ can compare before and after without defensive copies.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
-import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -28,18 +28,32 @@ def now_iso() -> str:
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
-def new_id() -> str:
-    """A ULID: 48-bit millisecond time + 80 random bits, Crockford base32.
-
-    Sortable by creation time and never reused, so ids stay stable across
-    merges, exports and git histories of the library file.
-    """
-    value = (int(time.time() * 1000) << 80) | int.from_bytes(os.urandom(10), "big")
+def _base32(value: int, width: int) -> str:
     chars = []
-    for _ in range(26):
+    for _ in range(width):
         chars.append(_CROCKFORD[value & 31])
         value >>= 5
     return "".join(reversed(chars))
+
+
+def new_ids() -> Iterator[str]:
+    """Ids for papers added together: 26 Crockford base32 characters, a random
+    16-character prefix (80 bits) shared by the batch, then a 10-character count.
+
+    The library file lists papers in id order. Random prefixes put the papers that
+    two git branches added at unrelated places in the file, so the branches merge
+    without conflict; the count keeps one import's papers together and in the
+    order they were imported (a listing's order), which is how equal ``added``
+    times are listed. Libraries from older versions keep their time-ordered ids.
+    """
+    prefix = _base32(int.from_bytes(os.urandom(10), "big"), 16)
+    for count in itertools.count():
+        yield prefix + _base32(count, 10)
+
+
+def new_id() -> str:
+    """One paper's id (see :func:`new_ids`)."""
+    return next(new_ids())
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +74,72 @@ class Source:
         return cls(kind=doc.get("kind", ""), file=doc.get("file", ""), date=doc.get("date", ""))
 
 
+class PaperFormatError(ValueError):
+    """A stored paper document has a field of the wrong type (hand-edited files)."""
+
+    def __init__(self, field_name: str, problem: str) -> None:
+        super().__init__(f"field {field_name!r} {problem}")
+        self.field = field_name
+
+
+def _kind(value: object) -> str:
+    return {str: "text", int: "a number", float: "a number", list: "a list", dict: "an object",
+            bool: "true/false"}.get(type(value), type(value).__name__)  # fmt: skip
+
+
+def _text(get: Callable[[str], Any], name: str) -> str:
+    value = get(name)
+    if type(value) is str:
+        return value
+    if value is None:
+        return ""
+    raise PaperFormatError(name, f"must be text, not {_kind(value)}")
+
+
+def _number(get: Callable[[str], Any], name: str) -> int | None:
+    value = get(name)
+    if value is None or type(value) is int:
+        return value
+    raise PaperFormatError(name, f"must be a whole number or null, not {_kind(value)}")
+
+
+def _texts(get: Callable[[str], Any], name: str) -> tuple[str, ...]:
+    value = get(name)
+    if value is None:
+        return ()
+    if type(value) is list and all(type(item) is str for item in value):
+        return tuple(value)
+    raise PaperFormatError(name, f"must be a list of text, not {_kind(value)}")
+
+
+def _mapping(get: Callable[[str], Any], name: str) -> dict[str, str]:
+    value = get(name)
+    if value is None:
+        return {}
+    if type(value) is dict and all(type(v) is str for v in value.values()):
+        return value
+    raise PaperFormatError(name, "must be an object of text values")
+
+
+def _sources(value: object) -> tuple[Source, ...]:
+    if type(value) is list and all(
+        type(item) is dict and all(type(v) is str for v in item.values()) for item in value
+    ):
+        return tuple(Source.from_doc(item) for item in value)
+    raise PaperFormatError("sources", "must be a list of objects of text values")
+
+
 @dataclass(frozen=True, slots=True)
 class Paper:
-    """One paper: one TinyDB document (see :meth:`to_doc`)."""
+    """One paper: one TinyDB document (see :meth:`to_doc`).
+
+    ``raw`` holds, for a paper imported from BibTeX, each field's value exactly as
+    the ``.bib`` file spelled it (delimiters, commands, math, macro names); the
+    decoded attributes are for display and search. A field edited here loses its
+    raw value, so export writes the raw text for every field the user did not touch.
+    ``aliases`` are other citation keys that must keep finding this paper.
+    ``key_used`` is when the key first left the library (export, copy, pick).
+    """
 
     title: str
     id: str = ""
@@ -86,11 +163,14 @@ class Paper:
     read_at: str = ""
     sources: tuple[Source, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
+    raw: dict[str, str] = field(default_factory=dict)
+    aliases: tuple[str, ...] = ()
+    key_used: str = ""
 
     # -- serialisation -------------------------------------------------------
     def to_doc(self) -> dict[str, Any]:
         """The JSON document stored in the library (plain types only)."""
-        return {
+        doc: dict[str, Any] = {
             "id": self.id,
             "key": self.key,
             "entry_type": self.entry_type,
@@ -114,40 +194,59 @@ class Paper:
             "sources": [s.to_doc() for s in self.sources],
             "extra": dict(self.extra),
         }
+        # Written only when present: most papers have none, and a line per paper
+        # should stay short enough to read in a diff.
+        if self.raw:
+            doc["raw"] = dict(self.raw)
+        if self.aliases:
+            doc["aliases"] = list(self.aliases)
+        if self.key_used:
+            doc["key_used"] = self.key_used
+        return doc
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Paper:
-        """Build from a stored document; unknown keys are ignored, missing ones default.
+        """Build from a stored document, checking every field's type.
 
-        Runs once per paper on every load, so it avoids copying what the document
-        already owns (``extra`` is shared: papers are never mutated in place).
+        Unknown keys are ignored and missing ones default; a field of the wrong
+        type raises :class:`PaperFormatError` naming it, so a hand-edited
+        ``"tags": "to-read"`` is reported rather than read as seven tags.
+        Runs once per paper on every load, so it checks with ``type() is`` and
+        avoids copying what the document already owns (``extra`` and ``raw`` are
+        shared: papers are never mutated in place).
         """
         get = doc.get
         sources = get("sources")
-        return cls(
-            get("title") or "",
-            get("id") or "",
-            get("key") or "",
-            get("entry_type") or "misc",
-            tuple(get("authors") or ()),
-            get("abstract") or "",
-            get("year"),
-            get("venue") or "",
-            get("doi") or "",
-            get("arxiv") or "",
-            get("url") or "",
-            get("code_url") or "",
-            tuple(get("tags") or ()),
-            get("status") or "unread",
-            get("priority"),
-            get("rating"),
-            get("notes") or "",
-            get("added") or "",
-            get("updated") or "",
-            get("read_at") or "",
-            tuple(Source.from_doc(s) for s in sources) if sources else (),
-            get("extra") or {},
+        paper = cls(
+            _text(get, "title"),
+            _text(get, "id"),
+            _text(get, "key"),
+            _text(get, "entry_type") or "misc",
+            _texts(get, "authors"),
+            _text(get, "abstract"),
+            _number(get, "year"),
+            _text(get, "venue"),
+            _text(get, "doi"),
+            _text(get, "arxiv"),
+            _text(get, "url"),
+            _text(get, "code_url"),
+            _texts(get, "tags"),
+            _text(get, "status") or "unread",
+            _number(get, "priority"),
+            _number(get, "rating"),
+            _text(get, "notes"),
+            _text(get, "added"),
+            _text(get, "updated"),
+            _text(get, "read_at"),
+            _sources(sources) if sources else (),
+            _mapping(get, "extra"),
+            _mapping(get, "raw"),
+            _texts(get, "aliases"),
+            _text(get, "key_used"),
         )
+        if paper.status not in STATUSES:
+            raise PaperFormatError("status", f"must be one of {', '.join(STATUSES)}")
+        return paper
 
     # -- convenient views ----------------------------------------------------
     @property

@@ -3,7 +3,10 @@ open, delete, undo, import.
 
 Dialogs are awaited in async workers; every library call (disk I/O) runs in a
 thread worker under the screen's lock, and only ``call_from_thread`` comes back to
-the UI, so typing never waits for a save.
+the UI, so typing never waits for a save. Edits are sent as deltas
+(:class:`~readinglist.core.changes.Change`) when the user confirms: the library
+applies them to each paper as it is on disk then, so nothing another process wrote
+meanwhile is lost. Undo is the library's shared history.
 """
 
 from __future__ import annotations
@@ -11,13 +14,13 @@ from __future__ import annotations
 import threading
 import webbrowser
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import work
 from textual.widgets import ProgressBar
 
+from ..core.changes import Change
 from ..core.errors import ReadinglistError
 from ..core.library import Library
 from ..core.model import Paper, next_status
@@ -25,7 +28,6 @@ from .screens.confirm import ConfirmDialog
 from .screens.note_dialog import NoteDialog
 from .screens.path_prompt import PathPrompt
 from .screens.tag_dialog import TagDialog
-from .undo import UndoStack, UndoStep
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -48,7 +50,6 @@ class EditActions(_Base):
     library: Library
     settings: Settings
     library_lock: threading.RLock
-    undo_stack: UndoStack
 
     if TYPE_CHECKING:
 
@@ -59,9 +60,6 @@ class EditActions(_Base):
 
         refresh_counts: Callable[[], object]
 
-    def init_edits(self) -> None:
-        self.undo_stack = UndoStack()
-
     def _targets(self) -> list[Paper]:
         papers = self.paper_list.targets()
         if not papers:
@@ -70,15 +68,14 @@ class EditActions(_Base):
 
     # -- writing ---------------------------------------------------------------------
     @work(thread=True, group="write", exit_on_error=False)
-    def write(self, change: Callable[[], UndoStep | None], message: str) -> None:
-        """Run ``change`` (library calls) off the UI thread; record its undo step."""
+    def write(self, change: Callable[[], str | None]) -> None:
+        """Run ``change`` (library calls) off the UI thread and show the message it
+        returns."""
         try:
             with self.library_lock:
-                step = change()
+                message = change()
         finally:
             self.app.call_from_thread(self._written)
-        if step is not None:
-            self.app.call_from_thread(self.undo_stack.push, step)
         if message:
             self.app.call_from_thread(self.notify, message)
 
@@ -86,14 +83,16 @@ class EditActions(_Base):
         self.refresh_results()
         self.refresh_counts()
 
-    def save_edits(self, before: Sequence[Paper], after: Sequence[Paper], label: str) -> None:
-        """Store ``after`` (edited versions of ``before``) as one undoable change."""
+    def apply(self, papers: Sequence[Paper], change: Change) -> None:
+        """Apply ``change`` to ``papers`` as they are on disk when it runs."""
+        ids = [p.id for p in papers]
 
-        def change() -> UndoStep:
-            self.library.update(after)
-            return UndoStep(label, before=tuple(before))
+        def run() -> str:
+            changed = self.library.edit(ids, change)
+            label = change.describe(len(changed))
+            return label[0].upper() + label[1:]
 
-        self.write(change, label[0].upper() + label[1:])
+        self.write(run)
 
     # -- tags, status, note ------------------------------------------------------------
     @work(group="dialog")
@@ -107,8 +106,7 @@ class EditActions(_Base):
             TagDialog(f"Add tags to {_papers(len(papers))}", known)
         )
         if tags:
-            after = [p.with_tags(add=tuple(tags)) for p in papers]
-            self.save_edits(papers, after, f"tagged {_papers(len(papers))} +{' +'.join(tags)}")
+            self.apply(papers, Change(add_tags=tuple(tags)))
 
     @work(group="dialog")
     async def action_remove_tags(self) -> None:
@@ -119,8 +117,7 @@ class EditActions(_Base):
         title = f"Remove tags from {_papers(len(papers))}"
         tags = await self.app.push_screen_wait(TagDialog(title, present))
         if tags:
-            after = [p.with_tags(remove=tuple(tags)) for p in papers]
-            self.save_edits(papers, after, f"untagged {_papers(len(papers))} -{' -'.join(tags)}")
+            self.apply(papers, Change(remove_tags=tuple(tags)))
 
     def action_cycle_status(self) -> None:
         papers = self._targets()
@@ -128,9 +125,7 @@ class EditActions(_Base):
             return
         current = self.paper_list.current
         anchor = current.paper if current and current.paper in papers else papers[0]
-        status = next_status(anchor.status)
-        after = [p.with_status(status) for p in papers]
-        self.save_edits(papers, after, f"{_papers(len(papers))} → {status}")
+        self.apply(papers, Change(fields={"status": next_status(anchor.status)}))
 
     @work(group="dialog")
     async def action_edit_note(self) -> None:
@@ -141,7 +136,7 @@ class EditActions(_Base):
         paper = current.paper
         note = await self.app.push_screen_wait(NoteDialog(f"Note for {paper.key}", paper.notes))
         if note is not None and note != paper.notes:
-            self.save_edits([paper], [replace(paper, notes=note)], f"note saved for {paper.key}")
+            self.apply([paper], Change(fields={"notes": note}))
 
     # -- delete and undo -----------------------------------------------------------------
     @work(group="dialog")
@@ -154,23 +149,24 @@ class EditActions(_Base):
             return
         ids = [p.id for p in papers]
 
-        def change() -> UndoStep:
+        def change() -> str:
             gone = self.library.delete(ids)
-            return UndoStep(f"delete {_papers(len(gone))}", deleted=tuple(gone))
+            if not gone:
+                return "Nothing deleted: those papers were already gone."
+            return f"Deleted {gone[0].key if len(gone) == 1 else _papers(len(gone))} (u to undo)"
 
         self.paper_list.marks.difference_update(ids)
-        self.write(change, f"Deleted {what} (u to undo)")
+        self.write(change)
 
     def action_undo(self) -> None:
-        step = self.undo_stack.pop()
-        if step is None:
-            self.notify("Nothing to undo.")
-            return
+        def change() -> str:
+            report = self.library.undo()
+            if report is None:
+                return "Nothing to undo."
+            summary = report.summary()
+            return summary[0].upper() + summary[1:]
 
-        def change() -> None:
-            step.apply(self.library)
-
-        self.write(change, f"Undid: {step.label}")
+        self.write(change)
 
     # -- export, copy, open -----------------------------------------------------------------
     @work(group="dialog")
@@ -240,16 +236,12 @@ class EditActions(_Base):
         self.app.call_from_thread(setattr, bar, "display", True)
         try:
             with self.library_lock:
-                report = self.library.import_papers(result.papers, progress=progress)
+                report = self.library.import_papers(
+                    result.papers, progress=progress, label=f"import of {path.name}"
+                )
         finally:
             self.app.call_from_thread(setattr, bar, "display", False)
             self.app.call_from_thread(self._written)
-        step = UndoStep(
-            f"import of {path.name}",
-            before=tuple(report.before),
-            added_ids=tuple(p.id for p in report.added),
-        )
-        self.app.call_from_thread(self.undo_stack.push, step)
         failed = len(report.failed) + len(result.failures)
         summary = (
             f"Imported {path.name}: {len(report.added)} added, {len(report.merged)} merged, "

@@ -54,7 +54,6 @@ class MainScreen(EditActions, Screen[None]):
         self.results_shown = 0  # searches whose results reached the list (tests wait on it)
         self._detail_paper: Paper | None = None
         self._detail_timer: Timer | None = None
-        self.init_edits()
 
     # -- layout ----------------------------------------------------------------------
     def compose(self) -> ComposeResult:

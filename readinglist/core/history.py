@@ -1,0 +1,157 @@
+"""The change history beside the library file: what ``u`` and ``readinglist undo`` take back.
+
+One JSON object per line, newest last, in a hidden file next to the library
+(``.library.json.history``). Every change any process makes through
+:class:`~readinglist.core.library.Library` appends its entry under the library's
+lock, so the TUI and the CLI share one history and it survives restarts. It keeps
+the last :data:`HISTORY_DEPTH` changes.
+
+An entry records deltas, not records: the papers a change added (with the stamp
+they were added with), the field deltas of the papers it edited, and the papers it
+removed in full (so they can come back).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from .changes import Delta
+from .errors import LibraryError
+from .model import Paper
+from .storage import atomic_write_bytes
+
+HISTORY_DEPTH = 200
+_TRIM_AT = HISTORY_DEPTH + 50  # trim in steps, not on every change once full
+
+
+@dataclass(slots=True)
+class Entry:
+    """One change: its label and how to take it back."""
+
+    label: str
+    at: str
+    added: dict[str, str] = field(default_factory=dict)  # paper id -> its ``updated``
+    edits: dict[str, list[Delta]] = field(default_factory=dict)  # paper id -> deltas
+    removed: list[dict[str, Any]] = field(default_factory=list)  # paper documents
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.edits or self.removed)
+
+    def to_line(self) -> bytes:
+        doc: dict[str, Any] = {"label": self.label, "at": self.at}
+        if self.added:
+            doc["added"] = self.added
+        if self.edits:
+            doc["edits"] = self.edits
+        if self.removed:
+            doc["removed"] = self.removed
+        return orjson.dumps(doc) + b"\n"
+
+    @classmethod
+    def from_line(cls, line: bytes) -> Entry:
+        doc = orjson.loads(line)
+        return cls(
+            label=str(doc["label"]),
+            at=str(doc.get("at", "")),
+            added=dict(doc.get("added") or {}),
+            edits=dict(doc.get("edits") or {}),
+            removed=list(doc.get("removed") or []),
+        )
+
+    def removed_papers(self) -> list[Paper]:
+        return [Paper.from_doc(d) for d in self.removed]
+
+
+@dataclass(slots=True)
+class UndoReport:
+    """What an undo did: its entry's label, papers reverted, and what it left alone
+    because it changed since (one phrase each, e.g. ``kd2021 status``)."""
+
+    label: str
+    reverted: int = 0
+    left_alone: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = f"undid: {self.label}"
+        if self.left_alone:
+            shown = ", ".join(self.left_alone[:5])
+            more = f" and {len(self.left_alone) - 5} more" if len(self.left_alone) > 5 else ""
+            text += f" (left alone, changed since: {shown}{more})"
+        return text
+
+
+class History:
+    """The history file of one library. Call its methods only under the library lock."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _lines(self) -> list[bytes]:
+        try:
+            return self.path.read_bytes().splitlines(keepends=True)
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise LibraryError(
+                f"cannot read the change history {self.path}: {exc.strerror}"
+            ) from None
+
+    def append(self, entry: Entry) -> None:
+        """Record one change (after the library file holds it)."""
+        try:
+            with open(self.path, "ab") as handle:
+                handle.write(entry.to_line())
+        except OSError:
+            return  # the change itself is saved; only its undo is lost
+        with contextlib.suppress(OSError):
+            if self.path.stat().st_size > 64 * 1024:
+                lines = self._lines()
+                if len(lines) > _TRIM_AT:
+                    atomic_write_bytes(self.path, lines[-HISTORY_DEPTH:])
+
+    def pop(self) -> Entry | None:
+        """Take the newest entry off the history (None when there is none)."""
+        lines = self._lines()
+        while lines:
+            last = lines.pop()
+            try:
+                entry = Entry.from_line(last)
+            except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+                continue  # a line cut by a crash: skip it
+            self._write(lines)
+            return entry
+        return None
+
+    def __len__(self) -> int:
+        return len(self._lines())
+
+    def labels(self) -> list[str]:
+        """Labels, newest first (for ``undo --list``)."""
+        out = []
+        for line in reversed(self._lines()):
+            with contextlib.suppress(orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+                out.append(Entry.from_line(line).label)
+        return out
+
+    def _write(self, lines: list[bytes]) -> None:
+        try:
+            if lines:
+                atomic_write_bytes(self.path, lines)
+            else:
+                os.unlink(self.path)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise LibraryError(
+                f"cannot write the change history {self.path}: {exc.strerror}"
+            ) from None
+
+
+def _failed(verb: str, path: Path, exc: OSError) -> LibraryError:
+    return LibraryError(f"cannot {verb} the change history {path}: {exc.strerror or exc}")
