@@ -106,6 +106,13 @@ def _build_parser() -> argparse.ArgumentParser:
 
     command("stats", "counts by status, tag and year")
     command("undo", "take back the newest change (shared with the TUI's u)")
+
+    p = command(
+        "merge-driver", "git merge driver: merge three versions of a library paper by paper"
+    )
+    p.add_argument("base", metavar="BASE", help="the common ancestor (git's %%O)")
+    p.add_argument("ours", metavar="OURS", help="our version, replaced by the result (%%A)")
+    p.add_argument("theirs", metavar="THEIRS", help="their version (%%B)")
     return parser
 
 

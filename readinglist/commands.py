@@ -46,6 +46,8 @@ def _open(args: argparse.Namespace, settings: Settings) -> Library:
 
 
 def run_command(args: argparse.Namespace) -> int:
+    if args.command == "merge-driver":  # works on three files git names, not a library
+        return cmd_merge_driver(args)
     settings, warnings = _settings(args)
     if args.command is None:
         return _run_tui(args, settings, warnings)
@@ -286,6 +288,17 @@ def cmd_pick(args: argparse.Namespace, library: Library, settings: Settings) -> 
         fmt=args.format,
         clipboard=args.clipboard,
     )
+
+
+def cmd_merge_driver(args: argparse.Namespace) -> int:
+    from .core.gitmerge import merge_libraries
+    from .core.storage import atomic_write_bytes
+
+    result = merge_libraries(Path(args.base), Path(args.ours), Path(args.theirs))
+    atomic_write_bytes(Path(args.ours), result.encoded())
+    for conflict in result.conflicts:
+        print(f"readinglist: merge conflict: {conflict}", file=sys.stderr)
+    return EXIT_NO_MATCH if result.conflicts else EXIT_OK
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Library, Settings], int]] = {

@@ -14,6 +14,7 @@ removed in full (so they can come back).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +37,7 @@ class Entry:
 
     label: str
     at: str
-    added: dict[str, str] = field(default_factory=dict)  # paper id -> its ``updated``
+    added: dict[str, str] = field(default_factory=dict)  # paper id -> its fingerprint
     edits: dict[str, list[Delta]] = field(default_factory=dict)  # paper id -> deltas
     removed: list[dict[str, Any]] = field(default_factory=list)  # paper documents
 
@@ -86,6 +87,16 @@ class UndoReport:
         return text
 
 
+def fingerprint(paper: Paper) -> str:
+    """What a paper holds, less when it was last saved: undo of an import removes a
+    paper only while it is still exactly what the import made."""
+    doc = paper.to_doc()
+    del doc["updated"]
+    return hashlib.blake2b(
+        orjson.dumps(doc, option=orjson.OPT_SORT_KEYS), digest_size=12
+    ).hexdigest()
+
+
 class History:
     """The history file of one library. Call its methods only under the library lock."""
 
@@ -109,11 +120,10 @@ class History:
                 handle.write(entry.to_line())
         except OSError:
             return  # the change itself is saved; only its undo is lost
-        with contextlib.suppress(OSError):
-            if self.path.stat().st_size > 64 * 1024:
-                lines = self._lines()
-                if len(lines) > _TRIM_AT:
-                    atomic_write_bytes(self.path, lines[-HISTORY_DEPTH:])
+        with contextlib.suppress(OSError, LibraryError):
+            lines = self._lines()
+            if len(lines) > _TRIM_AT:
+                atomic_write_bytes(self.path, lines[-HISTORY_DEPTH:])
 
     def pop(self) -> Entry | None:
         """Take the newest entry off the history (None when there is none)."""

@@ -21,11 +21,11 @@ from tinydb.table import Document, Table
 
 from .changes import Change, diff, revert
 from .errors import LibraryError
-from .history import Entry, History, UndoReport
+from .history import Entry, History, UndoReport, fingerprint
 from .importers.base import ImportFailure
 from .keys import DEFAULT_PATTERN, assign_key, unique_key
 from .merge import DuplicateIndex, merge_into
-from .model import Paper, PaperFormatError, merge_tags, new_ids, now_iso
+from .model import Paper, PaperFormatError, added_stamps, merge_tags, new_id, now_iso
 from .storage import AtomicJSONStorage, file_signature, gc_paused
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ class ImportReport:
         )
 
 
-def _migrate(data: dict[str, dict[str, Any]], path: Path) -> None:
+def migrate(data: dict[str, dict[str, Any]], path: Path) -> None:
     """Bring an older file's tables up to :data:`SCHEMA_VERSION`, in memory (the next
     write saves them). Oldest first."""
     meta: dict[str, Any] = next(iter((data.get(META_TABLE) or {}).values()), {})
@@ -167,7 +167,11 @@ class Library:
         # them over and over (more than the load itself at 100k papers).
         # What was loaded lives as long as the library: keep it out of future scans.
         with gc_paused(freeze=True):
-            self._reload()
+            try:
+                self._reload()
+            except BaseException:
+                self._storage.invalidate()  # a file we could not read is never written
+                raise
 
     def _reload(self) -> None:
         self._storage.invalidate()
@@ -177,7 +181,7 @@ class Library:
                 f"cannot read library {self.path}: not a readinglist library file; "
                 "the file was left untouched"
             )
-        _migrate(data, self.path)
+        migrate(data, self.path)
         # A fresh TinyDB over the same storage (it caches table state).
         self._db = _TinyDB(storage=lambda *_a, **_k: self._storage)
         self._table = self._db.table(PAPERS_TABLE, cache_size=0)
@@ -462,9 +466,9 @@ class Library:
                 self._dupes_index.remove(paper)
             self._note_change(paper.id, paper)
 
-    def _new_paper(self, paper: Paper, stamp: str, ids: Iterator[str]) -> Paper:
+    def _new_paper(self, paper: Paper, stamp: str, added: Iterator[str]) -> Paper:
         key = assign_key(paper, self._keys, self.key_pattern)
-        return replace(paper, id=next(ids), key=key, added=stamp, updated=stamp)
+        return replace(paper, id=new_id(), key=key, added=next(added), updated=stamp)
 
     # -- changes -------------------------------------------------------------------------
     def import_papers(
@@ -488,7 +492,7 @@ class Library:
             dupes = self._dupes
             indexed: dict[str, Paper] = {}  # new papers as the index knows them
             batch_by_id: dict[str, int] = {}
-            ids = new_ids()
+            added = added_stamps(stamp)
             for done, paper in enumerate(incoming, 1):
                 if tags:
                     paper = replace(paper, tags=merge_tags(paper.tags, tuple(tags)))
@@ -510,7 +514,7 @@ class Library:
                         originals.setdefault(twin, self._papers[twin])
                         pending[twin] = replace(merged, updated=stamp)
                 else:
-                    fresh = self._new_paper(paper, stamp, ids)
+                    fresh = self._new_paper(paper, stamp, added)
                     self._keys[fresh.key] = fresh.id  # reserve the key within the batch
                     dupes.add(fresh)
                     indexed[fresh.id] = fresh
@@ -528,7 +532,7 @@ class Library:
                 Entry(
                     label,
                     stamp,
-                    added={p.id: stamp for p in new_papers},
+                    added={p.id: fingerprint(p) for p in new_papers},
                     edits={p.id: diff(originals[p.id], p) for p in report.merged},
                 )
             )
@@ -538,9 +542,9 @@ class Library:
         """Add one paper without duplicate detection."""
         with self.transaction():
             stamp = now_iso()
-            fresh = self._new_paper(paper, stamp, new_ids())
+            fresh = self._new_paper(paper, stamp, added_stamps(stamp))
             self._insert([fresh])
-            self._record(Entry(f"add {fresh.key}", stamp, added={fresh.id: stamp}))
+            self._record(Entry(f"add {fresh.key}", stamp, added={fresh.id: fingerprint(fresh)}))
         return fresh
 
     def edit(self, ids: Iterable[str], change: Change, *, label: str = "") -> list[Paper]:
@@ -597,11 +601,11 @@ class Library:
             report = UndoReport(entry.label)
             stamp = now_iso()
             doomed = []
-            for paper_id, added_at in entry.added.items():
+            for paper_id, made in entry.added.items():
                 paper = self._papers.get(paper_id)
                 if paper is None:
                     continue
-                if paper.updated == added_at:
+                if fingerprint(paper) == made:
                     doomed.append(paper)
                 else:
                     report.left_alone.append(f"{paper.key} (edited since it was added)")

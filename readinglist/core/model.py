@@ -28,32 +28,29 @@ def now_iso() -> str:
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
-def _base32(value: int, width: int) -> str:
+def new_id() -> str:
+    """A paper's id: 26 Crockford base32 characters of randomness (128 bits).
+
+    The library file lists papers in id order. Random ids put the papers two git
+    branches added at unrelated places in the file, so the branches merge without
+    conflict. (Libraries from older versions keep their time-ordered ids.)
+    """
+    value = int.from_bytes(os.urandom(16), "big")
     chars = []
-    for _ in range(width):
+    for _ in range(26):
         chars.append(_CROCKFORD[value & 31])
         value >>= 5
-    return "".join(reversed(chars))
+    return "".join(chars)
 
 
-def new_ids() -> Iterator[str]:
-    """Ids for papers added together: 26 Crockford base32 characters, a random
-    16-character prefix (80 bits) shared by the batch, then a 10-character count.
-
-    The library file lists papers in id order. Random prefixes put the papers that
-    two git branches added at unrelated places in the file, so the branches merge
-    without conflict; the count keeps one import's papers together and in the
-    order they were imported (a listing's order), which is how equal ``added``
-    times are listed. Libraries from older versions keep their time-ordered ids.
-    """
-    prefix = _base32(int.from_bytes(os.urandom(10), "big"), 16)
+def added_stamps(stamp: str) -> Iterator[str]:
+    """``added`` times for papers added together: ``stamp`` with a fraction of a
+    second that falls by one for each paper (``….999999Z``, ``….999998Z``, …), so
+    wherever papers are listed newest first, one import's papers keep the order of
+    its file (a listing's order). The library file's order (random ids) cannot."""
+    base = stamp.removesuffix("Z")
     for count in itertools.count():
-        yield prefix + _base32(count, 10)
-
-
-def new_id() -> str:
-    """One paper's id (see :func:`new_ids`)."""
-    return next(new_ids())
+        yield f"{base}.{999_999 - count % 1_000_000:06d}Z"
 
 
 @dataclass(frozen=True, slots=True)

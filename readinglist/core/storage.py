@@ -228,9 +228,12 @@ class AtomicJSONStorage(Storage):
                 stale.unlink()
 
     def invalidate(self) -> None:
-        """Forget the cache: the next read comes from disk."""
+        """Forget the cache and what the file was: the next read comes from disk, and
+        until then the file counts as changed (so nothing is written over a file that
+        failed to load)."""
         self._loaded = False
         self._data = None
+        self._signature = None
         self._encoded.clear()
 
     def forget(self, table: str, doc_ids: Iterable[int | str] | None = None) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,8 +12,9 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from readinglist.core.config import Settings
-from readinglist.core.library import Library
+from readinglist.core.library import SCHEMA_VERSION, Library
 from readinglist.core.model import Paper, Source
+from readinglist.core.storage import dump_library
 from readinglist.tui.app import ReadingListApp, create_app
 from readinglist.tui.screens.main import DETAIL_DELAY_S, MainScreen
 
@@ -95,10 +95,10 @@ PAPERS = [
 def write_library(path: Path, papers: list[Paper]) -> Path:
     """The library file as the storage writes it: a _meta table and a papers table."""
     data = {
-        "_meta": {"1": {"schema": 1}},
-        "papers": {str(i): p.to_doc() for i, p in enumerate(papers, 1)},
+        "_meta": {"1": {"schema": SCHEMA_VERSION}},
+        "papers": {p.id: p.to_doc() for p in papers},
     }
-    path.write_text(json.dumps(data), encoding="utf-8")
+    path.write_bytes(b"".join(dump_library(data)))
     return path
 
 

@@ -24,6 +24,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from ...core.errors import ReadinglistError
 from ...core.library import Library
 from ...core.model import Paper
+from ...core.storage import Signature, file_signature
 from ..bindings import SCREEN_BINDINGS
 from ..edits import EditActions
 from ..widgets.detail import DetailPane
@@ -48,6 +49,7 @@ class MainScreen(EditActions, Screen[None]):
         self.library = library
         self.settings = settings
         self.library_lock = library_lock
+        self._unreadable: Signature | None = None  # a file change that could not be read
         self.query_text = ""
         self._search_seq = 0
         self._index_ready = threading.Event()
@@ -266,7 +268,15 @@ class MainScreen(EditActions, Screen[None]):
         with self.library_lock:
             if not self.library.changed_on_disk():
                 return
-            self.library.reload()
+            signature = file_signature(self.library.path)
+            if signature == self._unreadable:
+                return  # already said so; wait for the next change to the file
+            try:
+                self.library.reload()
+            except ReadinglistError:
+                self._unreadable = signature
+                raise
+            self._unreadable = None
         self.app.call_from_thread(self.after_reload)
 
     def after_reload(self) -> None:

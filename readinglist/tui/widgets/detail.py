@@ -30,7 +30,7 @@ def paper_text(paper: Paper | None) -> Text:
         ("code", paper.code_url),
         ("doi", paper.doi),
         ("arxiv", paper.arxiv),
-        ("added", paper.added),
+        ("added", paper.added[:16].replace("T", " ")),  # to the minute
         (
             "sources",
             "; ".join(" ".join(filter(None, (s.kind, s.file, s.date))) for s in paper.sources),

@@ -1,0 +1,132 @@
+"""Undo: inverse deltas from a history shared by every process, reverting only what a
+change set and only where the value is still the one it set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from readinglist.core.changes import Change, diff, revert
+from readinglist.core.history import HISTORY_DEPTH
+from readinglist.core.library import Library
+from readinglist.core.model import Paper
+
+from .conftest import run_process
+
+
+def _two(db: Path) -> tuple[Library, Paper, Paper]:
+    lib = Library.open(db)
+    a, b = lib.import_papers(
+        [Paper("Alpha networks", tags=("x",)), Paper("Beta networks", abstract="b")]
+    ).added
+    return lib, a, b
+
+
+def test_undo_takes_back_only_the_tags_it_added(tmp_path: Path) -> None:
+    db = tmp_path / "lib.json"
+    lib, a, _ = _two(db)
+    lib.edit([a.id], Change(add_tags=("kd",)))
+    Library.open(db).edit([a.id], Change(add_tags=("vision",)))  # another process, later
+    # The newest change is the other process's: undo it, then ours.
+    assert Library.open(db).undo() is not None
+    report = lib.undo()
+    assert report is not None and report.label == "tagged 1 paper +kd" and not report.left_alone
+    assert Library.open(db).get(a.id).tags == ("x",)  # type: ignore[union-attr]
+
+
+def test_undo_leaves_a_field_changed_since_and_says_so(tmp_path: Path) -> None:
+    db = tmp_path / "lib.json"
+    lib, a, _ = _two(db)
+    lib.edit([a.id], Change(fields={"status": "reading", "notes": "first"}))
+    # Someone edits the note directly in the file's paper (not through the history).
+    other = Library.open(db)
+    other.edit([a.id], Change(fields={"notes": "rewritten"}))
+    other.history.pop()  # as if that change had been made by an older version
+    report = lib.undo()
+    assert report is not None
+    assert report.left_alone == [f"{a.key} notes"]
+    assert "left alone, changed since" in report.summary()
+    paper = Library.open(db).get(a.id)
+    assert paper is not None and paper.status == "unread" and paper.notes == "rewritten"
+
+
+def test_undo_of_delete_restores_papers_and_reports_a_taken_key(tmp_path: Path) -> None:
+    db = tmp_path / "lib.json"
+    lib, a, b = _two(db)
+    lib.delete([a.id, b.id])
+    lib.add(Paper("Someone else", key=a.key))  # takes a's key meanwhile
+    lib.history.pop()  # (only the delete is left to undo)
+    report = lib.undo()
+    assert report is not None and report.reverted == 2
+    assert report.left_alone == [f"{a.key} (key now taken: restored as {a.key}a)"]
+    assert Library.open(db).get(b.id) == b
+
+
+def test_undo_of_import_keeps_papers_edited_since(tmp_path: Path) -> None:
+    db = tmp_path / "lib.json"
+    lib = Library.open(db)
+    first = lib.import_papers([Paper("Old paper on graphs")]).added[0]
+    report = lib.import_papers(
+        [
+            Paper("Old paper on graphs", abstract="now with an abstract"),
+            Paper("New one"),
+            Paper("Another new one"),
+        ],
+        label="import of today.txt",
+    )
+    kept = report.added[0]
+    lib.edit([kept.id], Change(fields={"status": "read"}))
+    lib.history.pop()  # forget the status change's entry: it happened "outside"
+    undo = lib.undo()
+    assert undo is not None and undo.label == "import of today.txt"
+    assert undo.left_alone == [f"{kept.key} (edited since it was added)"]
+    after = Library.open(db)
+    assert {p.title for p in after} == {"Old paper on graphs", kept.title}
+    assert after.get(first.id).abstract == ""  # type: ignore[union-attr]
+
+
+def test_history_is_bounded_and_survives_restarts(tmp_path: Path) -> None:
+    db = tmp_path / "lib.json"
+    lib, a, _ = _two(db)
+    for i in range(HISTORY_DEPTH + 60):
+        lib.edit([a.id], Change(add_tags=(f"t{i}",)))
+    reopened = Library.open(db)
+    assert HISTORY_DEPTH <= len(reopened.history) <= HISTORY_DEPTH + 50
+    labels = reopened.history.labels()
+    assert labels[0] == f"tagged 1 paper +t{HISTORY_DEPTH + 59}"
+    assert all(label.startswith("tagged") for label in labels)  # the import fell off
+
+
+def test_diff_and_revert_are_inverse_on_every_kind_of_field() -> None:
+    before = Paper("T", id="X", key="k", tags=("a", "B"), extra={"pages": "1"},
+                   raw={"title": "{T}"}, year=2000, aliases=("old",))  # fmt: skip
+    after = Change(
+        add_tags=("c",), remove_tags=("b",), fields={"title": "U", "year": 2001},
+        extra={"pages": None, "volume": "3"},
+    ).apply(before)  # fmt: skip
+    assert after.raw == {}  # the edited title's raw text is dropped
+    back, left = revert(after, diff(before, after))
+    assert back == before and left == []
+
+
+def test_cli_undo_after_a_tag_and_with_nothing_left(tmp_path: Path) -> None:
+    db = tmp_path / "lib.json"
+    _, a, _ = _two(db)
+    assert run_process("--db", db, "tag", "--key", a.key, "+kd").code == 0
+    result = run_process("--db", db, "undo")
+    assert result.code == 0 and result.out == "undid: tagged 1 paper +kd\n"
+    assert Library.open(db).get(a.id).tags == ("x",)  # type: ignore[union-attr]
+    assert run_process("--db", db, "undo").code == 0  # the import
+    assert len(Library.open(db)) == 0
+    empty = run_process("--db", db, "undo")
+    assert (empty.code, empty.err) == (1, "readinglist: nothing to undo\n")
+
+
+@pytest.mark.parametrize("field", ["title", "year", "authors"])
+def test_an_edited_field_loses_its_raw_text(field: str) -> None:
+    paper = Paper("{T}itle", raw={"title": "{T}itle", "year": "2000", "author": "A"})
+    value = {"title": "Other", "year": 2001, "authors": ("B, C",)}[field]
+    changed = Change(fields={field: value}).apply(paper)
+    bib = {"title": "title", "year": "year", "authors": "author"}[field]
+    assert bib not in changed.raw and len(changed.raw) == 2
