@@ -16,6 +16,7 @@ import functools
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bibtexparser.entrypoint import write_string
 from bibtexparser.library import Library
@@ -28,6 +29,9 @@ from .keys import assign_key, clean_key
 from .latex import braces_balanced, encode_latex, protect_title
 from .model import Paper
 from .storage import atomic_write_bytes, gc_paused
+
+if TYPE_CHECKING:
+    from .library import Library as LibraryView
 
 __all__ = ["cited_keys", "export_bibtex", "format_name", "write_bibtex"]
 
@@ -168,6 +172,17 @@ def export_bibtex(
         library = Library()
         library.add(list(entries), fail_on_duplicate_key=False)
         return str(write_string(library, unparse_stack=[], bibtex_format=_FORMAT))
+
+
+def export_library(
+    library: LibraryView,
+    papers: Sequence[Paper],
+    *,
+    unicode: bool = False,
+    include_notes: bool = False,
+) -> str:
+    """``papers`` of ``library`` as BibTeX."""
+    return export_bibtex(papers, unicode=unicode, include_notes=include_notes)
 
 
 # -- keys cited in a manuscript ------------------------------------------------

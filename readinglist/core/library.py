@@ -22,7 +22,7 @@ from tinydb.table import Document, Table
 from .changes import Change, diff, revert
 from .errors import LibraryError
 from .history import Entry, History, UndoReport, fingerprint
-from .importers.base import ImportFailure
+from .importers.base import ImportFailure, ParseResult
 from .keys import DEFAULT_PATTERN, assign_key, unique_key
 from .merge import DuplicateIndex, merge_into
 from .model import Paper, PaperFormatError, added_stamps, merge_tags, new_id, now_iso
@@ -536,6 +536,21 @@ class Library:
                     edits={p.id: diff(originals[p.id], p) for p in report.merged},
                 )
             )
+        return report
+
+    def import_parsed(
+        self,
+        result: ParseResult,
+        *,
+        tags: Sequence[str] = (),
+        progress: Progress | None = None,
+        label: str = "",
+    ) -> ImportReport:
+        """Import what a parser read from one file (see :mod:`.importers`)."""
+        report = self.import_papers(
+            result.papers, tags=tags, progress=progress, label=label or "import"
+        )
+        report.failed = list(result.failures)
         return report
 
     def add(self, paper: Paper) -> Paper:

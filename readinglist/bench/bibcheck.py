@@ -1,0 +1,225 @@
+"""Lossless BibTeX, checked on real ``.bib`` files: ``python -m readinglist.bench.bibcheck DIR``.
+
+For every ``.bib`` file under DIR (recursively) it imports the file into a fresh
+library, exports every paper, and proves:
+
+* **keys**: every entry key of the file is in the export;
+* **render**: classic ``bibtex`` with ``plain.bst`` renders every entry of the export
+  exactly as it renders the original (both runs cite ``*``; the ``.bbl`` items are
+  compared key by key, after joining lines, since bibtex re-wraps them);
+* **biber**: ``biber --tool --validate-datamodel`` reports no error on the export that
+  it does not report on the original;
+* **stable**: import → export → import → export gives the same bytes the second time.
+
+It prints one row per file and a summary, and exits 1 if any check failed on any
+file (``--json`` prints the rows as JSON). ``bibtex`` and ``biber`` must be installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from readinglist.core.errors import ReadinglistError
+
+_BIBITEM = re.compile(r"\\bibitem(?:\[[^\]]*\])?\{([^}]*)\}")
+_ENTRY_KEY = re.compile(r"@\s*([A-Za-z]+)\s*[({]\s*([^,\s]*)\s*,")
+
+
+@dataclass
+class FileReport:
+    file: str
+    entries: int = 0  # entry keys in the original
+    papers: int = 0  # papers in the library after the import
+    failed: int = 0  # entries the import reported as broken
+    missing_keys: list[str] = field(default_factory=list)
+    rendered: int = 0  # bbl items in the original
+    render_differs: list[str] = field(default_factory=list)
+    new_biber_errors: list[str] = field(default_factory=list)
+    stable: bool = False
+    seconds: float = 0.0
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return (
+            not self.error
+            and not self.missing_keys
+            and not self.render_differs
+            and not self.new_biber_errors
+            and self.stable
+        )
+
+
+def entry_keys(text: str) -> list[str]:
+    """Keys of the entries in a .bib text (not @string/@preamble/@comment)."""
+    return [
+        m.group(2)
+        for m in _ENTRY_KEY.finditer(text)
+        if m.group(1).lower() not in ("string", "preamble", "comment")
+    ]
+
+
+def bbl_items(bib: Path, workdir: Path) -> dict[str, str]:
+    """Run bibtex with plain.bst citing every entry of ``bib``: key → rendered item."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(bib, workdir / "refs.bib")
+    (workdir / "doc.aux").write_text(
+        "\\relax\n\\citation{*}\n\\bibdata{refs}\n\\bibstyle{plain}\n", encoding="utf-8"
+    )
+    subprocess.run(["bibtex", "doc"], cwd=workdir, capture_output=True, timeout=600, check=False)
+    bbl = workdir / "doc.bbl"
+    if not bbl.exists():
+        return {}
+    text = bbl.read_text(encoding="utf-8", errors="replace")
+    items: dict[str, str] = {}
+    matches = list(_BIBITEM.finditer(text))
+    for match, following in zip(matches, [*matches[1:], None], strict=True):
+        end = following.start() if following else text.find("\\end{thebibliography}")
+        body = text[match.end() : end if end >= 0 else len(text)]
+        items[match.group(1)] = " ".join(body.split())
+    return items
+
+
+def biber_errors(bib: Path, workdir: Path) -> list[str]:
+    """``biber --tool --validate-datamodel`` ERROR lines, with the file name removed."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        [
+            "biber",
+            "--tool",
+            "--validate-datamodel",
+            "--output-file",
+            str(workdir / "tool.bib"),
+            str(bib),
+        ],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        errors="replace",
+        timeout=1200,
+        check=False,
+    )
+    lines = (done.stdout + done.stderr).splitlines()
+    return [re.sub(r"\S*\.bib", "FILE", line.split(" - ", 1)[-1]) for line in lines
+            if "ERROR" in line]  # fmt: skip
+
+
+def import_and_export(source: Path, workdir: Path, name: str) -> tuple[str, int, int]:
+    """Import ``source`` into a fresh library, export it all: (text, papers, failed)."""
+    from readinglist.core.bibtex import export_library
+    from readinglist.core.importers import parse_file
+    from readinglist.core.library import Library
+
+    db = workdir / f"{name}.json"
+    library = Library.open(db)
+    result = parse_file(source, "bibtex")
+    library.import_parsed(result)
+    text = export_library(library, library.newest_first())
+    return text, len(library), len(result.failures)
+
+
+def check_file(path: Path, workdir: Path) -> FileReport:
+    report = FileReport(str(path))
+    start = time.perf_counter()
+    try:
+        original = path.read_text(encoding="utf-8-sig", errors="replace")
+        keys = entry_keys(original)
+        report.entries = len(keys)
+        first, report.papers, report.failed = import_and_export(path, workdir, "first")
+        exported = workdir / "export.bib"
+        exported.write_text(first, encoding="utf-8")
+        have = set(entry_keys(first))
+        report.missing_keys = [k for k in dict.fromkeys(keys) if k not in have]
+        before = bbl_items(path, workdir / "bibtex-original")
+        after = bbl_items(exported, workdir / "bibtex-export")
+        report.rendered = len(before)
+        report.render_differs = [k for k, item in before.items() if after.get(k) != item]
+        old = set(biber_errors(path, workdir / "biber-original"))
+        report.new_biber_errors = sorted(
+            set(biber_errors(exported, workdir / "biber-export")) - old
+        )
+        second, _, _ = import_and_export(exported, workdir, "second")
+        third_source = workdir / "second.bib"
+        third_source.write_text(second, encoding="utf-8")
+        third, _, _ = import_and_export(third_source, workdir, "third")
+        report.stable = second == third
+    except ReadinglistError as exc:
+        report.error = str(exc)
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def _row(report: FileReport, root: Path) -> str:
+    name = str(Path(report.file).relative_to(root))
+    if report.error:
+        return f"{name:<40} ERROR {report.error}"
+    marks = "ok" if report.ok else "FAIL"
+    return (
+        f"{name:<40} {report.entries:>6} {report.papers:>6} {report.failed:>4} "
+        f"{len(report.missing_keys):>6} {report.rendered:>6} {len(report.render_differs):>6} "
+        f"{len(report.new_biber_errors):>5} {'yes' if report.stable else 'NO':>6} "
+        f"{report.seconds:>6.1f}  {marks}"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m readinglist.bench.bibcheck")
+    parser.add_argument("directory", type=Path)
+    parser.add_argument("--json", action="store_true", help="one JSON object per file")
+    parser.add_argument("--verbose", action="store_true", help="list every differing key")
+    args = parser.parse_args(argv)
+    for tool in ("bibtex", "biber"):
+        if shutil.which(tool) is None:
+            print(f"bibcheck: {tool} is not installed (apt-get install biber)", file=sys.stderr)
+            return 2
+    files = sorted(args.directory.rglob("*.bib"))
+    if not files:
+        print(f"bibcheck: no .bib files under {args.directory}", file=sys.stderr)
+        return 2
+    reports = []
+    if not args.json:
+        print(f"{'file':<40} {'keys':>6} {'papers':>6} {'bad':>4} {'lost':>6} "
+              f"{'items':>6} {'differ':>6} {'biber':>5} {'stable':>6} {'s':>6}")  # fmt: skip
+    for path in files:
+        with tempfile.TemporaryDirectory(prefix="bibcheck-") as tmp:
+            report = check_file(path, Path(tmp))
+        reports.append(report)
+        if args.json:
+            print(json.dumps(asdict(report)))
+        else:
+            print(_row(report, args.directory), flush=True)
+            if args.verbose and not report.ok:
+                for key in report.missing_keys[:20]:
+                    print(f"    lost key {key}")
+                for key in report.render_differs[:20]:
+                    print(f"    renders differently: {key}")
+                for line in report.new_biber_errors[:20]:
+                    print(f"    new biber error: {line}")
+    failed = [r for r in reports if not r.ok]
+    if not args.json:
+        total = sum(r.entries for r in reports)
+        lost = sum(len(r.missing_keys) for r in reports)
+        differ = sum(len(r.render_differs) for r in reports)
+        items = sum(r.rendered for r in reports)
+        print(
+            f"\n{len(reports)} files, {total} entry keys: {lost} lost, "
+            f"{differ} of {items} rendered entries differ, "
+            f"{sum(len(r.new_biber_errors) for r in reports)} new biber errors, "
+            f"{sum(not r.stable for r in reports)} files not stable; "
+            f"{len(failed)} files failed"
+        )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
