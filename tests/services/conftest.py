@@ -77,7 +77,7 @@ def make_services(settings: ServiceSettings, clock: Clock) -> Iterator[MakeServi
 
     def make(**changes: object) -> Services:
         chosen = replace(settings, **changes)  # type: ignore[arg-type]
-        cache = ResponseCache(chosen.resolved_cache_dir, clock=clock)
+        cache = ResponseCache(chosen.resolved_cache_dir, clock=clock, read_only=chosen.offline)
         caches.append(cache)
         return Services(HttpClient(chosen, cache))
 

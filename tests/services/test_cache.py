@@ -3,12 +3,15 @@ and offline mode, which reads only the cache."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from readinglist.core.services.api import Services
 from readinglist.core.services.cache import ResponseCache
+from readinglist.core.services.settings import ServiceSettings
 
 from .conftest import ARXIV_PATH, Clock, MakeServices, arxiv_answers
 from .formats import CROSSREF_NOT_FOUND, SPEECH, VISION, daily_papers, hf_item
@@ -116,3 +119,11 @@ def test_offline_without_a_cache_entry_sends_nothing(
     assert [r.status for r in results] == ["unavailable", "unavailable"]
     assert all("offline: no cached answer" in r.message for r in results)
     assert server.log == []
+
+
+def test_offline_creates_nothing(tmp_path: Path, settings: ServiceSettings) -> None:
+    offline = replace(settings, cache_dir=tmp_path / "never", offline=True)
+    with Services.open(offline) as services:
+        (result,) = services.lookup(["2403.01123"])
+    assert result.status == "unavailable"
+    assert not (tmp_path / "never").exists()

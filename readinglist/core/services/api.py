@@ -107,7 +107,7 @@ class Services:
         """Services with the response cache in ``settings``' cache directory."""
         cache = None
         if settings.use_cache or settings.offline:
-            cache = ResponseCache(settings.resolved_cache_dir)
+            cache = ResponseCache(settings.resolved_cache_dir, read_only=settings.offline)
         try:
             yield cls(HttpClient(settings, cache))
         finally:

@@ -58,8 +58,15 @@ class Cached:
 class ResponseCache:
     """Key → (status, body) with per-entry lifetimes; see the module docstring."""
 
-    def __init__(self, directory: Path, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        clock: Callable[[], float] = time.time,
+        *,
+        read_only: bool = False,
+    ) -> None:
         self.path = directory / CACHE_FILE
+        self.read_only = read_only  # offline: read what is there, create nothing
         self.problem = ""  # why the cache is off, if it is
         self._clock = clock
         self._lock = threading.Lock()
@@ -71,11 +78,17 @@ class ResponseCache:
             return self._db
         self._opened = True
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute(_SCHEMA)
-            db.commit()
+            if self.read_only:
+                if not self.path.exists():
+                    return None
+                uri = self.path.resolve().as_uri() + "?mode=ro"
+                db = sqlite3.connect(uri, uri=True, timeout=10, check_same_thread=False)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                db = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute(_SCHEMA)
+                db.commit()
         except (OSError, sqlite3.Error) as exc:
             self.problem = f"response cache {self.path} is not usable ({exc}); not caching"
             return None
@@ -104,6 +117,8 @@ class ResponseCache:
 
     def put(self, key: str, status: int, body: bytes, ttl: float) -> None:
         """Store an answer for ``ttl`` seconds (a failure to store is not an error)."""
+        if self.read_only:
+            return
         now = self._clock()
         with self._lock:
             db = self._connect()
