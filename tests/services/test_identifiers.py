@@ -50,6 +50,9 @@ FORMS: list[tuple[str, Identifier]] = [
     ("https://doi.org/10.1145/3184558.3186235", Identifier(DOI, "10.1145/3184558.3186235")),
     ("http://dx.doi.org/10.1000/xyz%2F123", Identifier(DOI, "10.1000/xyz/123")),
     ("doi.org/10.1109/CVPR.2016.90", Identifier(DOI, "10.1109/cvpr.2016.90")),
+    # forms found in real .bib files: ACM's old resolver, the info: URI
+    ("http://doi.acm.org/10.1145/1137627.1137631", Identifier(DOI, "10.1145/1137627.1137631")),
+    ("info:doi/10.1076/jnmr.32.4.395.18858", Identifier(DOI, "10.1076/jnmr.32.4.395.18858")),
     # arXiv's own DOIs name arXiv papers
     ("10.48550/arXiv.2403.01123", Identifier(ARXIV, "2403.01123")),
     ("https://doi.org/10.48550/arXiv.2403.01123", Identifier(ARXIV, "2403.01123")),

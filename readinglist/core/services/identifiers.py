@@ -77,7 +77,7 @@ _PAIRS = {")": "(", "]": "[", ">": "<", "}": "{"}
 
 _ARXIV_HOSTS = frozenset({"arxiv.org", "www.arxiv.org", "export.arxiv.org"})
 _HF_HOSTS = frozenset({"huggingface.co", "www.huggingface.co", "hf.co"})
-_DOI_HOSTS = frozenset({"doi.org", "dx.doi.org", "www.doi.org"})
+_DOI_HOSTS = frozenset({"doi.org", "dx.doi.org", "www.doi.org", "doi.acm.org"})
 
 
 def _clean(text: str) -> str:
@@ -203,7 +203,7 @@ def _from_url(text: str, original: str) -> Identifier:
 
 _URL_START = re.compile(
     r"(?:https?://|(?:www\.|export\.)?arxiv\.org/|(?:www\.)?(?:huggingface|hf)\.co/"
-    r"|(?:dx\.|www\.)?doi\.org/)",
+    r"|(?:dx\.|www\.)?doi\.org/|doi\.acm\.org/)",
     re.IGNORECASE,
 )
 
@@ -224,6 +224,8 @@ def parse_identifier(text: str) -> Identifier:
         return _arxiv(cleaned[6:].strip(), original)
     if lowered.startswith("doi:"):
         return _doi(cleaned[4:].strip(), original)
+    if lowered.startswith("info:doi/"):  # the URI form some reference managers store
+        return _doi(cleaned[9:].strip(), original)
     if cleaned.startswith("10."):
         return _doi(cleaned, original)
     split = _split_arxiv(cleaned)
