@@ -163,14 +163,7 @@ def test_missing_fields_never_overwrites_what_the_user_has() -> None:
         extra={"PrimaryClass": "cs.AI", "note": "keep"},
     )
     changes = missing_fields(mine, ARXIV_RECORD)
-    assert changes == {
-        "extra": {
-            "PrimaryClass": "cs.AI",
-            "note": "keep",
-            "eprint": "2403.01123",
-            "archiveprefix": "arXiv",
-        }
-    }
+    assert changes == {"extra": {"eprint": "2403.01123", "archiveprefix": "arXiv"}}
     assert mine.extra == {"PrimaryClass": "cs.AI", "note": "keep"}  # the paper is untouched
 
 
@@ -195,3 +188,22 @@ def test_nothing_missing_means_no_changes() -> None:
 
 def test_metadata_round_trips_through_the_cache_format() -> None:
     assert Metadata.from_doc(ARXIV_RECORD.to_doc()) == ARXIV_RECORD
+
+
+def test_the_changes_apply_as_a_library_delta() -> None:
+    """The dict is the shape of a library :class:`Change`: fields, plus extra to add."""
+    from readinglist.core.changes import Change
+
+    paper = listing_paper(extra={"note": "mine"})
+    changes = missing_fields(paper, ARXIV_RECORD)
+    extra = changes.pop("extra")
+    applied = Change(fields=changes, extra=extra).apply(paper)
+    assert applied.authors == ARXIV_RECORD.authors
+    assert (applied.year, applied.arxiv, applied.entry_type) == (2024, "2403.01123", "article")
+    assert applied.extra == {
+        "note": "mine",
+        "eprint": "2403.01123",
+        "archiveprefix": "arXiv",
+        "primaryclass": "cs.CV",
+    }
+    assert missing_fields(applied, ARXIV_RECORD) == {}  # nothing left to fill

@@ -5,9 +5,9 @@ it into library data:
 
 - :func:`missing_fields` — the changes to apply to an existing :class:`Paper`:
   only fields the paper lacks are filled, nothing the user has is overwritten. It
-  returns a plain ``{field: new value}`` dict; ``"extra"`` maps to the complete new
-  ``extra`` (the old keys untouched, new ones added). Compute it from the record as
-  it is on disk when the change is applied, so a concurrent edit is not undone.
+  returns a plain ``{field: new value}`` dict; ``"extra"`` maps to the BibTeX
+  fields to *add* to ``extra`` (none of them present yet), a delta like the other
+  fields, so it never carries back an old value of a field edited meanwhile.
 - :func:`paper_from_metadata` — a new :class:`Paper` (``add ID``), with ``eprint``,
   ``archiveprefix`` and ``primaryclass`` in ``extra`` for arXiv papers.
 """
@@ -259,14 +259,11 @@ def missing_fields(paper: Paper, meta: Metadata) -> dict[str, Any]:
         elif not from_bibtex and entry_type != "misc":
             changes["venue"] = venue
             changes["entry_type"] = entry_type
-    extra = dict(paper.extra)
-    lowered = {name.lower() for name in extra}
+    present = {name.lower() for name in paper.extra}
     additions = _arxiv_extra(meta) if not paper.arxiv or paper.arxiv == meta.arxiv else {}
     if changes.get("entry_type", paper.entry_type) != "misc":
         additions.update(_bib_extra(meta))
-    for name, value in additions.items():
-        if name not in lowered:
-            extra[name] = value
-    if extra != paper.extra:
+    extra = {name: value for name, value in additions.items() if name not in present}
+    if extra:
         changes["extra"] = extra
     return changes
