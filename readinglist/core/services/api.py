@@ -1,9 +1,9 @@
-"""The three things the CLI and the TUI ask of the services.
+"""The three things the CLI and the TUI ask of the services::
 
->>> with Services.open(ServiceSettings.load(settings.services)) as services:
-...     results = services.lookup(["arXiv:2403.01123", "10.1371/journal.pone.0000001"])
-...     proposals = services.resolve(papers, progress=show)
-...     papers = services.daily(date(2024, 3, 11))
+    with Services.open(ServiceSettings.load(settings.services)) as services:
+        results = services.lookup(["arXiv:2403.01123", "10.1371/journal.pone.0000001"])
+        proposals = services.resolve(papers, progress=show)
+        day = services.daily(date(2024, 3, 11))
 
 - :meth:`Services.lookup` — identifiers (as typed) → one :class:`LookupResult` each,
   in input order: ``found`` with :class:`Metadata`, or ``not_found``, ``invalid``,
@@ -18,10 +18,13 @@
 - :meth:`Services.daily` — one Daily Papers day → :class:`Metadata` (completed from
   arXiv when it can be reached).
 
-Nothing here writes the library: callers apply what they accept. Progress callbacks
-get ``(done, total, label)``; an exception raised in one stops the run (the TUI's
-cancel). :attr:`Services.unreachable` names the hosts that failed in this run, for
-the caller's one-line "offline" message.
+Nothing here writes the library: callers apply what they accept, each proposal
+recomputed against the record as it is on disk (:func:`recompute`, inside the
+library's edit), e.g. ``Change(fields=changes minus "extra", extra=changes["extra"])``.
+Progress callbacks get ``(done, total, label)``; an exception raised in one stops
+the run (the TUI's cancel). :attr:`Services.unreachable` names the hosts that failed
+in this run, for the caller's one-line "offline" message; :attr:`Services.warnings`
+says when the cache could not be used.
 """
 
 from __future__ import annotations
