@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,9 +25,60 @@ def _isolated_user_dirs(
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     monkeypatch.delenv("READINGLIST_DB", raising=False)
     monkeypatch.delenv("READINGLIST_CONFIG", raising=False)
     yield
+
+
+_LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+_real_getaddrinfo = socket.getaddrinfo
+
+
+@pytest.fixture(autouse=True)
+def _no_network() -> Iterator[list[str]]:
+    """Tests reach only 127.0.0.1/::1 (local servers in the services' formats).
+
+    Any other connection or name lookup is refused, and a test that tried one fails
+    even if the code under test swallowed the error (an "offline" fallback must not
+    hide a test that went to the internet). The fixture's value is the list of
+    refused attempts.
+    """
+    attempts: list[str] = []
+
+    def check(sock: socket.socket, address: Any) -> None:
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and address[0] not in _LOOPBACK:
+            attempts.append(f"connect {address!r}")
+            raise ConnectionRefusedError(f"network blocked in tests: {address!r}")
+
+    def connect(self: socket.socket, address: Any) -> None:
+        check(self, address)
+        _real_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> int:
+        check(self, address)
+        return _real_connect_ex(self, address)
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else host
+        if name is not None and name not in _LOOPBACK:
+            attempts.append(f"getaddrinfo {name!r}")
+            raise socket.gaierror(socket.EAI_NONAME, f"network blocked in tests: {name!r}")
+        return _real_getaddrinfo(host, *args, **kwargs)
+
+    socket.socket.connect = connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
+    socket.getaddrinfo = getaddrinfo
+    try:
+        yield attempts
+    finally:
+        socket.socket.connect = _real_connect  # type: ignore[method-assign]
+        socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
+        socket.getaddrinfo = _real_getaddrinfo
+    if attempts:
+        pytest.fail("test tried to reach the network: " + "; ".join(attempts))
 
 
 @dataclass

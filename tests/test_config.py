@@ -105,3 +105,42 @@ def test_settings_are_immutable() -> None:
         pass
     else:
         raise AssertionError("Settings must be frozen")
+
+
+def test_services_table(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+[services]
+arxiv_api = "https://arxiv.mirror.example/api"
+mailto = "me@example.org"
+""",
+    )
+    settings, warnings = load_settings(path)
+    assert warnings == []
+    assert dict(settings.services) == {
+        "arxiv_api": "https://arxiv.mirror.example/api",
+        "mailto": "me@example.org",
+    }
+
+
+def test_bad_services_values_are_named_and_dropped(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+[services]
+crossref_api = "ftp://nope"
+mailto = "not-an-address"
+hf_api = 3
+s2_api = "https://example.org"
+""",
+    )
+    settings, warnings = load_settings(path)
+    assert dict(settings.services) == {}
+    assert warnings == [
+        f"{path}:3: services.crossref_api must be an http(s) URL",
+        f"{path}:4: services.mailto must be an e-mail address",
+        f"{path}:5: services.hf_api must be a non-empty string",
+        f"{path}:6: unknown setting services.s2_api ignored "
+        "(expected arxiv_api, crossref_api, hf_api, mailto)",
+    ]

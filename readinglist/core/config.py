@@ -23,6 +23,8 @@ CONFIG_FILE = "config.toml"
 DEFAULT_EXPORT_PATH = "./readinglist-export.bib"
 DEFAULT_THEME = "textual-dark"
 SEARCHABLE_FIELDS: tuple[str, ...] = ("title", "authors", "tags", "key", "abstract", "notes")
+# ``[services]``: base URLs of the metadata services and the Crossref contact address.
+SERVICE_SETTINGS: tuple[str, ...] = ("arxiv_api", "crossref_api", "hf_api", "mailto")
 
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 
@@ -37,6 +39,7 @@ class Settings:
     export_path: str = DEFAULT_EXPORT_PATH
     key_pattern: str = DEFAULT_PATTERN
     search_fields: tuple[str, ...] = SEARCHABLE_FIELDS
+    services: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
 
 
 def default_config_path() -> Path:
@@ -132,8 +135,37 @@ def _settings_from(data: dict[str, Any], path: Path, text: str) -> tuple[Setting
                     )
             values["keymap"] = MappingProxyType(good)
 
-    known = {"theme", "export_path", "key_pattern", "search_fields", "keymap"}
+    if "services" in data:
+        services, problems = _services_from(data["services"], path, text)
+        warnings.extend(problems)
+        values["services"] = services
+
+    known = {"theme", "export_path", "key_pattern", "search_fields", "keymap", "services"}
     for key in data:
         if key not in known:
             warnings.append(f"{_where(path, text, key)}: unknown setting {key!r} ignored")
     return Settings(**values), warnings
+
+
+def _services_from(table: Any, path: Path, text: str) -> tuple[Mapping[str, str], list[str]]:
+    """``[services]``: http(s) base URLs and a ``mailto`` address; bad values are dropped."""
+    if not isinstance(table, dict):
+        return _EMPTY, [f"{_where(path, text, 'services')}: services must be a table"]
+    good: dict[str, str] = {}
+    warnings: list[str] = []
+    for name, value in table.items():
+        where = _where(path, text, name)
+        if name not in SERVICE_SETTINGS:
+            warnings.append(
+                f"{where}: unknown setting services.{name} ignored "
+                f"(expected {', '.join(SERVICE_SETTINGS)})"
+            )
+        elif not isinstance(value, str) or not value.strip():
+            warnings.append(f"{where}: services.{name} must be a non-empty string")
+        elif name == "mailto" and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value.strip()):
+            warnings.append(f"{where}: services.mailto must be an e-mail address")
+        elif name != "mailto" and not re.match(r"https?://[^/\s]+", value.strip()):
+            warnings.append(f"{where}: services.{name} must be an http(s) URL")
+        else:
+            good[name] = value.strip()
+    return MappingProxyType(good), warnings
