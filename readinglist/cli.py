@@ -55,7 +55,12 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE", help="files to import ('-' for stdin)")
     p.add_argument("--format", default="auto", choices=("auto", "dailypapers", "bibtex"))
     p.add_argument(
-        "--tag", action="append", default=[], metavar="TAG", help="tag every imported paper"
+        "--tag", action="append", default=[], metavar="TAG", help="tag the papers it adds"
+    )
+    p.add_argument(
+        "--tag-existing",
+        action="store_true",
+        help="also tag papers already in the library (re-imports keep triage otherwise)",
     )
 
     p = command("add", "add one paper from fields or from BibTeX")

@@ -19,7 +19,8 @@ from .core.changes import Change
 from .core.config import Settings, load_settings
 from .core.errors import ReadinglistError
 from .core.importers.base import ParseResult
-from .core.library import ImportReport, Library
+from .core.importing import ImportReport
+from .core.library import Library
 from .core.model import STATUSES, Paper, public_doc
 
 
@@ -93,9 +94,13 @@ def _progress_printer() -> Callable[[int, int], None] | None:
     return show
 
 
-def _report(name: str, report: ImportReport) -> None:
+def _report(name: str, report: ImportReport, result: ParseResult | None = None) -> None:
     name = "stdin" if name == "-" else name
     print(f"{name}: {report.summary()}")
+    for note in report.notes:
+        print(f"{name}: {note}")
+    for repaired in result.repaired if result else ():
+        print(f"readinglist: {name}: {repaired}", file=sys.stderr)
     for failure in report.failed:
         print(f"readinglist: {name}: {failure}", file=sys.stderr)
 
@@ -113,21 +118,21 @@ def cmd_import(args: argparse.Namespace, library: Library, _s: Settings) -> int:
     # Parse everything first: one bad file means nothing is written.
     parsed = [(name, _parse_input(name, args.format)) for name in args.files]
     for name, result in parsed:
-        report = library.import_papers(result.papers, tags=args.tag, progress=_progress_printer())
-        report.failed = list(result.failures)
-        _report(name, report)
+        report = library.import_parsed(
+            result, tags=args.tag, tag_existing=args.tag_existing, progress=_progress_printer()
+        )
+        _report(name, report, result)
     return EXIT_OK
 
 
 def cmd_add(args: argparse.Namespace, library: Library, _s: Settings) -> int:
     if args.bibtex:
         result = _parse_input(args.bibtex, "bibtex")
-        report = library.import_papers(result.papers, tags=args.tag)
-        report.failed = list(result.failures)
+        report = library.import_parsed(result, tags=args.tag)
         for paper in report.added + report.merged + report.unchanged:
             print(paper.key)
-        if report.failed:
-            _report(args.bibtex, report)
+        if report.failed or report.notes or result.repaired:
+            _report(args.bibtex, report, result)
         return EXIT_OK if report.added or report.merged or report.unchanged else EXIT_BAD_INPUT
     if not args.title or not args.title.strip():
         raise UsageError("add needs --title TITLE or --bibtex FILE")
@@ -242,7 +247,7 @@ def cmd_undo(_a: argparse.Namespace, library: Library, _s: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace, library: Library, _s: Settings) -> int:
-    from .core.bibtex import cited_keys, export_bibtex, write_bibtex
+    from .core.bibtex import cited_keys, export_library, write_bibtex
 
     keys = list(args.key)
     if args.cited:
@@ -261,7 +266,8 @@ def cmd_export(args: argparse.Namespace, library: Library, _s: Settings) -> int:
     if not papers:
         print("readinglist: no paper matched", file=sys.stderr)
         return EXIT_NO_MATCH
-    text = export_bibtex(papers, unicode=args.unicode, include_notes=args.notes)
+    text = export_library(library, papers, unicode=args.unicode, include_notes=args.notes)
+    library.mark_used(p.id for p in papers)
     if args.clipboard:
         from .clipboard import copy_to_clipboard
 

@@ -25,8 +25,9 @@ EXIT_OK, EXIT_NONE = 0, 1
 FORMATS = ("key", "cite", "pandoc", "bibtex", "json")
 
 
-def format_choice(papers: Sequence[Paper], fmt: str) -> str:
-    """The text printed for the chosen papers, ending in a newline."""
+def format_choice(papers: Sequence[Paper], fmt: str, library: Library | None = None) -> str:
+    """The text printed for the chosen papers, ending in a newline. The BibTeX
+    format writes the macros and preambles of ``library`` that the papers use."""
     keys = [p.key for p in papers]
     if fmt == "key":
         return ",".join(keys) + "\n"
@@ -37,7 +38,7 @@ def format_choice(papers: Sequence[Paper], fmt: str) -> str:
     if fmt == "bibtex":
         from .core.bibtex import export_bibtex
 
-        return export_bibtex(papers)
+        return export_bibtex(papers, bibfiles=library.bibfiles if library else None)
     if fmt == "json":
         return "".join(orjson.dumps(public_doc(p)).decode() + "\n" for p in papers)
     raise ValueError(f"unknown pick format {fmt!r} (expected one of {', '.join(FORMATS)})")
@@ -106,9 +107,10 @@ def run_pick(
             chosen = [hits[0].paper] if hits else None
     if not chosen:
         return EXIT_NONE
-    text = format_choice(chosen, fmt)
+    text = format_choice(chosen, fmt, library)
     sys.stdout.write(text)
     sys.stdout.flush()
+    library.mark_used(p.id for p in chosen)
     if clipboard:
         how = copy_to_clipboard(text.rstrip("\n"))
         print(

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from readinglist.core.bibtex import cited_keys, export_bibtex, format_name
+from readinglist.core.bibtex import cited_keys, export_bibtex, export_library, format_name
 from readinglist.core.importers.bibtex import parse_bibtex
 from readinglist.core.importers.dailypapers import parse_dailypapers
+from readinglist.core.keys import valid_key
 from readinglist.core.latex import protect_title
+from readinglist.core.library import Library
 from readinglist.core.model import Paper, Source
 
 from .conftest import require_tool
@@ -157,7 +159,7 @@ def nasty_papers() -> list[Paper]:
             arxiv="2401.12345",
         ),
         Paper(key="nasty2024", title="Same key twice", url="https://example.org/~a_b%7E"),
-        Paper(key="NASTY2024", title="Same key, other case"),
+        Paper(key="Nasty2024b", title="Another key"),
         Paper(key="bad key{,}", title="A key with characters BibTeX cannot take"),
     ]
 
@@ -234,13 +236,22 @@ def test_unbalanced_link_braces_are_percent_encoded() -> None:
     assert "booktitle = {Proc. of \\{AAAI\\}}" in bib
 
 
-def test_keys_are_unique_in_the_output_and_missing_ones_generated() -> None:
+def test_keys_are_written_exactly_and_only_missing_or_repeated_ones_made() -> None:
     bib = export_bibtex(nasty_papers())
     keys = re.findall(r"^@\w+\{([^,]+),", bib, flags=re.MULTILINE)
     assert keys[0] == "nasty2024"
-    assert keys[1] == "doe2023unbalanced"
-    assert len({k.casefold() for k in keys}) == len(keys) == 5
-    assert keys[4] == "badkey"
+    assert keys[1] == "doe2023unbalanced"  # the paper had none
+    assert keys[2] == "samekeytwice"  # the same key twice in one list (never in a library)
+    assert keys[3] == "Nasty2024b"
+    # A case variant is another key: kept as written (bibtex itself calls the second a
+    # repeated entry, as it would in the user's own file).
+    variants = export_bibtex([Paper("A", key="chen_2019"), Paper("B", key="Chen_2019")])
+    assert re.findall(r"^@\w+\{([^,]+),", variants, flags=re.MULTILINE) == [
+        "chen_2019",
+        "Chen_2019",
+    ]
+    assert valid_key(keys[4]) and keys[4].startswith("key")  # "bad key{,}" cannot be written
+    assert len(set(keys)) == 5
 
 
 def test_daily_papers_export_as_misc_with_listing_note() -> None:
@@ -297,7 +308,7 @@ def test_nasty_export_validates_and_round_trips(unicode: bool, tmp_path: Path) -
         assert getattr(first, name) == getattr(original, name), name
     assert first.extra.pop("annote") == "Note with \\& and \\% and \\{braces\\}"
     assert first.extra == original.extra
-    assert first.doi == original.doi.lower()
+    assert first.doi == original.doi  # DOIs keep the case they were written in
     # biber reads URL and DOI verbatim: `%`, `#`, `_`, `~` reach it unescaped.
     tool_output = (tmp_path / "biber" / "export_tool.bib").read_text(encoding="utf-8")
     assert "URL = {https://example.org/a%20b_c~d/e#frag?q=1&r={x}}" in tool_output
@@ -307,18 +318,27 @@ def test_nasty_export_validates_and_round_trips(unicode: bool, tmp_path: Path) -
     assert second.title == papers[1].title  # literal braces, not case protection
 
 
+def _through_a_library(
+    text: str, name: str, db: Path, unicode: bool = False
+) -> tuple[Library, str]:
+    library = Library.open(db)
+    library.import_parsed(parse_bibtex(text, name))
+    return library, export_library(library, library.newest_first(), unicode=unicode)
+
+
 def test_rich_fixture_round_trip_field_for_field(tmp_path: Path) -> None:
     text = (DATA / "rich.bib").read_text(encoding="utf-8")
     first = parse_bibtex(text, "rich.bib")
     assert first.failures == []
     for unicode in (False, True):
-        bib = export_bibtex(first.papers, unicode=unicode)
+        _, bib = _through_a_library(text, "rich.bib", tmp_path / f"a{unicode}.json", unicode)
         second = parse_bibtex(bib, "export.bib")
         assert second.failures == []
         roundtrip_equal(first.papers, second.papers)
         # and once more: export is stable
-        assert export_bibtex(second.papers, unicode=unicode) == bib
-    assert_valid(export_bibtex(first.papers), tmp_path, len(first.papers))
+        _, again = _through_a_library(bib, "export.bib", tmp_path / f"b{unicode}.json", unicode)
+        assert again == bib
+    assert_valid(bib, tmp_path, len(first.papers))
 
 
 def test_validators_catch_broken_bibtex(tmp_path: Path) -> None:

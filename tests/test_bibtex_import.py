@@ -132,7 +132,7 @@ def test_field_mapping() -> None:
     assert paper.authors == ("Doe, Jane", "Smith, John")
     assert paper.venue == "J. ML"
     assert paper.year == 2020
-    assert paper.doi == "10.1000/abc_1"
+    assert paper.doi == "10.1000/ABC_1"  # as written; compared without case
     assert paper.arxiv == "2401.12345"
     assert paper.url == "https://example.org/a_b%20c"
     assert paper.abstract == "An Abstract with 95%."

@@ -6,7 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from readinglist.core.importers.dailypapers import find_code_url, parse_dailypapers
+from readinglist.core.importers.dailypapers import (
+    decode_listing_text,
+    find_code_url,
+    parse_dailypapers,
+)
 from readinglist.core.model import Source, fold_text
 
 DATA = Path(__file__).parent / "data"
@@ -38,7 +42,19 @@ def oracle_pairs(text: str, header_lines: int) -> list[tuple[str, str]]:
     """Independent check by position: valid only because these two files are clean."""
     lines = [line for line in text.split("\n") if line.strip()][header_lines:]
     lines[0] = lines[0].removeprefix("Subscribe")
+    # (the LaTeX arXiv text carries is decoded: tested on its own below)
+    lines = [decode_listing_text(line) for line in lines]
     return list(zip(lines[0::2], lines[1::2], strict=True))
+
+
+def test_the_latex_listings_carry_is_decoded_for_display() -> None:
+    result = parse_dailypapers(read(BLANK), str(BLANK))
+    text = " ".join(p.abstract for p in result.papers)
+    assert "(1) naïve methods" in text and "more than 45% on the ImageNet" in text
+    assert "\\%" not in text and '\\"' not in text
+    compact = " ".join(p.abstract for p in parse_dailypapers(read(COMPACT)).papers)
+    assert "certain reconstruction-based pretext" in compact  # was {\em reconstruction-based}
+    assert "augmentations, \\eg, random" in compact  # an author's own macro stays
 
 
 @pytest.fixture(scope="module")

@@ -53,7 +53,8 @@ WRONG: list[tuple[str, Any]] = (
     [(name, value) for name in TEXT_FIELDS for value in (3, ["x"], {"x": "y"}, True)]
     + [(name, value) for name in LIST_FIELDS for value in ("to-read", 3, {"a": "b"}, [1], [None])]
     + [(name, value) for name in NUMBER_FIELDS for value in ("2020", 2020.5, True, [2020])]
-    + [(name, value) for name in MAP_FIELDS for value in ("x", ["x"], {"k": 1}, {"k": None})]
+    + [(name, value) for name in MAP_FIELDS for value in ("x", ["x"], {"k": 1}, {"k": []})]
+    + [("extra", {"k": None})]  # (raw may hold null: "the text in plain braces")
     + [("sources", value) for value in ("refs.bib", ["refs.bib"], [{"kind": 1}], {"kind": "x"})]
     + [("status", "done")]
 )

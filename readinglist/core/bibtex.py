@@ -14,20 +14,21 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bibtexparser.entrypoint import write_string
 from bibtexparser.library import Library
-from bibtexparser.model import Entry, Field
+from bibtexparser.model import Block, Entry, Field, Preamble, String
 from bibtexparser.writer import BibtexFormat
 
 from .errors import ReadinglistError
-from .importers.bibtex import BOOKTITLE_TYPES, MONTHS
-from .keys import assign_key, clean_key
-from .latex import braces_balanced, encode_latex, protect_title
-from .model import Paper
+from .importers.bibtex import BOOKTITLE_TYPES, MONTHS, concatenation_parts, well_formed
+from .keys import assign_key, valid_key
+from .latex import braces_balanced, decode_latex, encode_latex, protect_title
+from .model import BibFile, Paper
 from .storage import atomic_write_bytes, gc_paused
 
 if TYPE_CHECKING:
@@ -88,89 +89,169 @@ def _listing_note(paper: Paper) -> str | None:
     return "Daily Papers listing" + (f", {dates[0]}" if dates else "")
 
 
+_VENUE_FIELDS = ("journal", "booktitle", "journaltitle")
+
+
+def _plain(paper: Paper, name: str) -> str:
+    """The attribute a ``None`` raw value stands for (see ``importers.bibtex``)."""
+    if name in ("title", "abstract", "doi", "url"):
+        return str(getattr(paper, name))
+    if name in paper.extra:
+        return paper.extra[name]
+    return paper.venue if name in _VENUE_FIELDS else ""
+
+
+def _ids(value: str) -> set[str]:
+    return {k.strip() for k in value.strip('{}" ').split(",") if k.strip()}
+
+
 def _entry(paper: Paper, key: str, unicode: bool, include_notes: bool) -> Entry:
+    """One entry. Fields read from a ``.bib`` are written as the file spelled them
+    (``raw``), unless edited here; everything else is encoded from the paper."""
     note = _listing_note(paper)
     entry_type = "misc" if note is not None else paper.entry_type.strip().lower() or "misc"
     if not _ENTRY_TYPE.fullmatch(entry_type):
         entry_type = "misc"
-    values: dict[str, str] = {}
-    if paper.authors:
+    written: dict[str, str] = {}  # field -> value as written, delimiters included
+    broken: set[str] = set()
+    for name, raw in paper.raw.items():
+        if raw is not None:
+            # A value BibTeX would not read whole (a lone ``\}`` in an abstract) could
+            # swallow the rest of the entry: encoded afresh instead.
+            if well_formed(raw):
+                written[name] = raw
+            else:
+                broken.add(name)
+        elif text := _plain(paper, name):
+            written[name] = "{" + text + "}"
+    values: dict[str, str] = {}  # fields made here: encoded, enclosed below
+    if paper.authors and "author" not in written:
         values["author"] = " and ".join(format_name(a, unicode=unicode) for a in paper.authors)
-    if paper.title:
+    if paper.title and "title" not in written:
         values["title"] = protect_title(paper.title, unicode=unicode)
-    if paper.venue:
+    if paper.venue and not any(name in written for name in _VENUE_FIELDS):
         venue_field = "booktitle" if entry_type in BOOKTITLE_TYPES else "journal"
         values[venue_field] = encode_latex(paper.venue, unicode=unicode)
-    if paper.year is not None:
+    if paper.year is not None and "year" not in written:
         values["year"] = str(paper.year)
-    generated = {"doi", "url", "abstract", "keywords"}
+    generated = {"doi", "url", "abstract", "keywords", "ids"}
     if include_notes and paper.notes:
         generated.add("annote")
-    month: str | None = None
     for name, value in paper.extra.items():
         name = name.lower()
-        if name in values or name in generated or not _FIELD_NAME.fullmatch(name):
+        if name in written or name in values or name in generated:
+            continue
+        if not _FIELD_NAME.fullmatch(name):
             continue
         if name == "month" and value.strip().lower() in MONTHS:
-            month = values[name] = value.strip()  # a month macro: written without braces
+            written[name] = value.strip()  # a month macro: written without braces
+            continue
+        if name in broken:  # as LaTeX would read it, written afresh
+            values[name] = encode_latex(decode_latex(value), unicode=unicode)
             continue
         values[name] = _safe_extra(value, unicode)
-    if paper.doi:
+    if paper.doi and "doi" not in written:
         values["doi"] = _verbatim(paper.doi)
-    if paper.arxiv and "eprint" not in values:
+    if paper.arxiv and not {"eprint", "arxiv"} & (written.keys() | values.keys()):
         values["eprint"] = paper.arxiv
         values["archiveprefix"] = "arXiv"
     link = paper.url or paper.code_url
-    if link:
+    if link and "url" not in written:
         values["url"] = _verbatim(link)
-    if paper.abstract:
+    if paper.abstract and "abstract" not in written:
         values["abstract"] = encode_latex(paper.abstract, unicode=unicode)
-    if paper.tags:
+    if paper.tags and "keywords" not in written:
         values["keywords"] = ", ".join(encode_latex(t, unicode=unicode) for t in paper.tags)
-    if include_notes and paper.notes:
+    if paper.aliases and _ids(written.get("ids", "")) != set(paper.aliases):
+        written.pop("ids", None)
+        values["ids"] = ", ".join(paper.aliases)
+    if include_notes and paper.notes and "annote" not in written:
         values["annote"] = encode_latex(paper.notes, unicode=unicode)
     if note is not None:
-        values.setdefault("howpublished" if "note" in values else "note", note)
+        values.setdefault("howpublished" if "note" in written or "note" in values else "note", note)
     # Values are enclosed here rather than by bibtexparser's enclosing middleware:
     # the same output, a tenth of the export time saved.
-    fields = [
-        Field(name, value if name == "month" and month else "{" + value + "}")
-        for name, value in values.items()
-    ]
+    fields = [Field(name, value) for name, value in written.items()]
+    fields += [Field(name, "{" + value + "}") for name, value in values.items()]
     return Entry(entry_type, key, fields)
 
 
-class _CaselessKeys(set[str]):
-    """BibTeX compares keys without case: ``Smith2020`` and ``smith2020`` clash."""
+def _macro_names(value: str) -> list[str]:
+    """The ``@string`` names a raw value uses (``ipl # " 12"`` → ``["ipl"]``)."""
+    if value[:1] == "{" and "#" not in value:
+        return []
+    parts = concatenation_parts(value) or []
+    return [p.lower() for p in parts if p and p[0] not in '{"' and not p.isdigit()]
 
-    def add(self, key: str) -> None:
-        super().add(key.casefold())
 
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and super().__contains__(key.casefold())
+def _used_macros(papers: Sequence[Paper], bibfiles: Mapping[str, BibFile]) -> list[String]:
+    """The ``@string`` definitions the papers' raw values use, and those they use in
+    turn. Each comes from the first of the paper's own files that defines it, else
+    from any imported file that does (a bibliography split into a file of macros
+    and files of entries); they are written in their files' order."""
+    wanted: dict[str, dict[str, str]] = {}  # file -> lower name -> name as defined
+    everywhere = list(bibfiles.values())
+    for paper in papers:
+        names = [n for raw in paper.raw.values() if raw for n in _macro_names(raw)]
+        if not names:
+            continue
+        own = [bibfiles[s.file] for s in paper.sources if s.kind == "bibtex" and s.file in bibfiles]
+        pending = list(names)
+        while pending:
+            current = pending.pop()
+            for bibfile in (*own, *everywhere):
+                if current in bibfile.lower_names:
+                    chosen = wanted.setdefault(bibfile.name, {})
+                    if current not in chosen:
+                        chosen[current] = bibfile.lower_names[current]
+                        pending.extend(_macro_names(bibfile.strings[chosen[current]]))
+                    break
+    out: list[String] = []
+    seen: set[str] = set()
+    for file_name, chosen in wanted.items():
+        for name, value in bibfiles[file_name].strings.items():  # in the file's order
+            if name.lower() in chosen and name.lower() not in seen:
+                seen.add(name.lower())
+                out.append(String(name, value))
+    return out
+
+
+def _preambles(papers: Sequence[Paper], bibfiles: Mapping[str, BibFile]) -> list[Preamble]:
+    files = dict.fromkeys(s.file for p in papers if p.raw for s in p.sources if s.kind == "bibtex")
+    texts = dict.fromkeys(text for f in files if f in bibfiles for text in bibfiles[f].preambles)
+    return [Preamble(text) for text in texts]
 
 
 def export_bibtex(
-    papers: Sequence[Paper], *, unicode: bool = False, include_notes: bool = False
+    papers: Sequence[Paper],
+    *,
+    unicode: bool = False,
+    include_notes: bool = False,
+    bibfiles: Mapping[str, BibFile] | None = None,
 ) -> str:
     """The papers as one BibTeX string that bibtex and biber accept.
 
-    Each paper keeps its citation key; a paper without one (or whose key is already
-    used earlier in this export) gets a generated key, unique within the output.
+    Every paper keeps its citation key exactly. ``bibfiles`` (the library's record of
+    imported ``.bib`` files) supplies the ``@preamble``s and ``@string``s that the
+    papers' own text uses; they are written ahead of the entries.
     """
     # Millions of short-lived, acyclic objects: the cyclic GC would only rescan them
     # (a third of the time at 100k papers); reference counting frees them anyway.
     with gc_paused():
-        taken = _CaselessKeys()
-        entries: list[Entry] = []
+        taken: set[str] = set()
+        blocks: list[Block] = []
+        if bibfiles:
+            blocks += _preambles(papers, bibfiles)
+            blocks += _used_macros(papers, bibfiles)
         for paper in papers:
-            key = clean_key(paper.key)
-            if not key or key in taken:
-                key = assign_key(paper, taken)
+            key = paper.key
+            # A library's keys are valid and unique; a list of papers may not be.
+            if not valid_key(key) or key in taken:
+                key = assign_key(replace(paper, key=""), taken)
             taken.add(key)
-            entries.append(_entry(paper, key, unicode, include_notes))
+            blocks.append(_entry(paper, key, unicode, include_notes))
         library = Library()
-        library.add(list(entries), fail_on_duplicate_key=False)
+        library.add(blocks, fail_on_duplicate_key=False)
         return str(write_string(library, unparse_stack=[], bibtex_format=_FORMAT))
 
 
@@ -181,8 +262,10 @@ def export_library(
     unicode: bool = False,
     include_notes: bool = False,
 ) -> str:
-    """``papers`` of ``library`` as BibTeX."""
-    return export_bibtex(papers, unicode=unicode, include_notes=include_notes)
+    """``papers`` of ``library`` as BibTeX, with the macros and preambles they need."""
+    return export_bibtex(
+        papers, unicode=unicode, include_notes=include_notes, bibfiles=library.bibfiles
+    )
 
 
 # -- keys cited in a manuscript ------------------------------------------------

@@ -148,8 +148,15 @@ def diff(before: Paper, after: Paper) -> list[Delta]:
         elif name in _MAP_FIELDS:
             a, b = a or {}, b or {}
             for k in a.keys() | b.keys():
-                if a.get(k) != b.get(k):
-                    deltas.append({"f": name, "k": k, "from": a.get(k), "to": b.get(k)})
+                if k not in a or k not in b or a[k] != b[k]:
+                    # "from"/"to" are left out for a member that is absent (a member
+                    # may hold null: raw's "the text in plain braces").
+                    delta = {"f": name, "k": k}
+                    if k in a:
+                        delta["from"] = a[k]
+                    if k in b:
+                        delta["to"] = b[k]
+                    deltas.append(delta)
         else:
             deltas.append({"f": name, "from": a, "to": b})
     return sorted(deltas, key=lambda d: (d["f"], d.get("k", "")))
@@ -178,13 +185,13 @@ def revert(current: Paper, deltas: Sequence[Delta]) -> tuple[Paper, list[str]]:
         elif name in _MAP_FIELDS:
             mapping = dict(doc.get(name) or {})
             key = delta["k"]
-            if mapping.get(key) != delta["to"]:
+            if (key in mapping) != ("to" in delta) or mapping.get(key) != delta.get("to"):
                 left.append(f"{name}.{key}")
                 continue
-            if delta["from"] is None:
-                mapping.pop(key, None)
-            else:
+            if "from" in delta:
                 mapping[key] = delta["from"]
+            else:
+                mapping.pop(key, None)
             doc[name] = mapping
         elif doc.get(name) != delta["to"]:
             left.append(name)

@@ -92,11 +92,12 @@ def merge_paper(base: Doc, ours: Doc, theirs: Doc, conflicts: list[str]) -> Doc:
             bm, om, tm = b or {}, o or {}, t or {}
             mapping: dict[str, Any] = {}
             for member in dict.fromkeys([*om, *tm, *bm]):
-                value = _pick(bm.get(member), om.get(member), tm.get(member))
+                # A member may hold null (raw's "plain braces"): absent is _ABSENT.
+                value = _pick(*(m.get(member, _ABSENT) for m in (bm, om, tm)))
                 if value is _CONFLICT:
                     conflicts.append(f"{_name(ours)}: {name}.{member} changed both ways; kept ours")
-                    value = om.get(member)
-                if value is not None:
+                    value = om.get(member, _ABSENT)
+                if value is not _ABSENT:
                     mapping[member] = value
             if mapping or name in ours or name in theirs:
                 out[name] = mapping
@@ -115,6 +116,7 @@ def merge_paper(base: Doc, ours: Doc, theirs: Doc, conflicts: list[str]) -> Doc:
 
 
 _CONFLICT = object()
+_ABSENT = object()
 
 
 def _pick(base: Any, ours: Any, theirs: Any) -> Any:

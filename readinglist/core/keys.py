@@ -7,7 +7,6 @@ edit of the title or authors must not break the ``\\cite{}`` already in a thesis
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Container
 
 from .model import Paper, fold_text
@@ -67,16 +66,15 @@ STOP_WORDS = frozenset(
 )
 
 _KEY_SAFE = re.compile(r"[^A-Za-z0-9_:\-]")
-# Characters that break a key in BibTeX, biber or \cite{}; everything else in a key
-# someone already uses (``DBLP:journals/corr/abs-1706.03762``) is kept.
-_KEY_UNSAFE = re.compile(r"[^A-Za-z0-9_:\-./+]")
+# Characters that end or break a key in BibTeX, biber, \cite{} or an editor snippet.
+# Everything else in a key someone already uses is kept exactly as written
+# (``DBLP:journals/corr/abs-1706.03762``, ``O'Hara_1999``, ``IJCAI01*425``, ``Müller2020``).
+_KEY_FORBIDDEN = re.compile(r'[\s,{}()"#%~\\]')
 
 
-def clean_key(key: str) -> str:
-    """An existing key made safe for BibTeX and ASCII-only, changed as little as possible."""
-    if not key.isascii():
-        key = unicodedata.normalize("NFKD", key).encode("ascii", "ignore").decode("ascii")
-    return _KEY_UNSAFE.sub("", key)
+def valid_key(key: str) -> bool:
+    """True for a key bibtex, biber and ``\\cite{}`` read as one key."""
+    return bool(key) and _KEY_FORBIDDEN.search(key) is None
 
 
 def _surname(author: str) -> str:
@@ -146,8 +144,9 @@ def unique_key(base: str, taken: Container[str]) -> str:
 
 
 def assign_key(paper: Paper, taken: Container[str], pattern: str = DEFAULT_PATTERN) -> str:
-    """The key a new paper gets: its own (from BibTeX) if usable and free, else generated."""
-    own = clean_key(paper.key)
-    if own:
+    """The key a new paper gets: its own (from BibTeX) exactly as written if valid,
+    with a suffix only if another paper has it; else one made from the paper."""
+    own = paper.key.strip()
+    if valid_key(own):
         return unique_key(own, taken)
     return unique_key(base_key(paper, pattern), taken)

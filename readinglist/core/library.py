@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
@@ -22,10 +22,11 @@ from tinydb.table import Document, Table
 from .changes import Change, diff, revert
 from .errors import LibraryError
 from .history import Entry, History, UndoReport, fingerprint
-from .importers.base import ImportFailure, ParseResult
+from .importers.base import ParseResult
+from .importing import ImportPlan, ImportReport
 from .keys import DEFAULT_PATTERN, assign_key, unique_key
-from .merge import DuplicateIndex, merge_into
-from .model import Paper, PaperFormatError, added_stamps, merge_tags, new_id, now_iso
+from .merge import DuplicateIndex
+from .model import BibFile, Paper, PaperFormatError, added_stamps, new_id, now_iso
 from .storage import AtomicJSONStorage, file_signature, gc_paused
 
 if TYPE_CHECKING:
@@ -35,31 +36,10 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 2
 PAPERS_TABLE = "papers"
 META_TABLE = "_meta"
+BIBFILES_TABLE = "bibfiles"
 LOCK_TIMEOUT_S = 15.0
 
 Progress = Callable[[int, int], None]
-
-
-@dataclass(slots=True)
-class ImportReport:
-    """What an import did, paper by paper; ``before`` makes it undoable."""
-
-    added: list[Paper] = field(default_factory=list)
-    merged: list[Paper] = field(default_factory=list)
-    before: list[Paper] = field(default_factory=list)
-    unchanged: list[Paper] = field(default_factory=list)  # already stored, nothing new
-    failed: list[ImportFailure] = field(default_factory=list)
-    merged_within: int = 0  # duplicates inside the imported batch, folded into one paper
-
-    @property
-    def skipped(self) -> int:
-        return len(self.unchanged)
-
-    def summary(self) -> str:
-        return (
-            f"{len(self.added)} added, {len(self.merged) + self.merged_within} merged, "
-            f"{self.skipped} skipped, {len(self.failed)} failed"
-        )
 
 
 def migrate(data: dict[str, dict[str, Any]], path: Path) -> None:
@@ -132,6 +112,7 @@ class Library:
         self._entries: list[Entry] = []
         self._papers: dict[str, Paper] = {}
         self._keys: dict[str, str] = {}  # citation key or alias -> paper id
+        self._bibfiles: dict[str, BibFile] = {}
         self._dupes_index: DuplicateIndex | None = None
         self._index: SearchIndex | None = None
         # While a search index is built from a snapshot elsewhere, the ids changed
@@ -194,8 +175,17 @@ class Library:
                 if keys.setdefault(key, paper.id) != paper.id:
                     other = papers[keys[key]]
                     raise LibraryError(_twice(self.path, "key", key, doc, other.to_doc()))
+        bibfiles: dict[str, BibFile] = {}
+        for name, doc in (data.get(BIBFILES_TABLE) or {}).items():
+            try:
+                bibfiles[name] = BibFile.from_doc(doc)
+            except PaperFormatError as exc:
+                raise LibraryError(
+                    f"cannot read library {self.path}: .bib file record {name!r}: {exc}; "
+                    "the file was left untouched"
+                ) from None
         previous = self._papers
-        self._papers, self._keys = papers, keys
+        self._papers, self._keys, self._bibfiles = papers, keys, bibfiles
         self._dupes_index = None
         # Another process changed a few papers: patch the search index rather than
         # rebuild it (a rebuild takes seconds at 100k papers, a diff milliseconds).
@@ -417,6 +407,8 @@ class Library:
     def _insert(self, papers: Sequence[Paper], indexed: dict[str, Paper] | None = None) -> None:
         """Store new papers; ``indexed`` holds those the duplicate index already has
         (in the version it has)."""
+        if not papers:
+            return
         docs = (Document(p.to_doc(), doc_id=p.id) for p in papers)  # type: ignore[arg-type]
         self._table.insert_multiple(docs)
         for paper in papers:
@@ -476,64 +468,41 @@ class Library:
         papers: Iterable[Paper],
         *,
         tags: Sequence[str] = (),
+        tag_existing: bool = False,
         progress: Progress | None = None,
         label: str = "import",
     ) -> ImportReport:
-        """Add papers, merging those already in the library; one write for all."""
+        """Add papers, merging those already in the library (see
+        :mod:`.importing`); one write for all."""
         incoming = list(papers)
-        report = ImportReport()
         with self.transaction():
             stamp = now_iso()
-            pending: dict[str, Paper] = {}  # merged papers by id, final versions
-            originals: dict[str, Paper] = {}
-            new_papers: list[Paper] = []
-            # One duplicate index for the library and this import alike: accepted
-            # papers join it at once, so later ones in the same file find them.
-            dupes = self._dupes
-            indexed: dict[str, Paper] = {}  # new papers as the index knows them
-            batch_by_id: dict[str, int] = {}
-            added = added_stamps(stamp)
+            plan = ImportPlan(
+                self._papers,
+                self._keys,
+                self._dupes,
+                key_pattern=self.key_pattern,
+                added=added_stamps(stamp),
+                updated=stamp,
+                tags=tags,
+                tag_existing=tag_existing,
+            )
             for done, paper in enumerate(incoming, 1):
-                if tags:
-                    paper = replace(paper, tags=merge_tags(paper.tags, tuple(tags)))
-                twin = dupes.find(paper)
-                if twin is not None and twin in batch_by_id:
-                    position = batch_by_id[twin]
-                    merged = merge_into(new_papers[position], paper)
-                    if merged is new_papers[position]:
-                        report.unchanged.append(merged)
-                    else:
-                        report.merged_within += 1
-                        new_papers[position] = merged
-                elif twin is not None:
-                    current = pending.get(twin, self._papers[twin])
-                    merged = merge_into(current, paper)
-                    if merged is current:
-                        report.unchanged.append(current)
-                    else:
-                        originals.setdefault(twin, self._papers[twin])
-                        pending[twin] = replace(merged, updated=stamp)
-                else:
-                    fresh = self._new_paper(paper, stamp, added)
-                    self._keys[fresh.key] = fresh.id  # reserve the key within the batch
-                    dupes.add(fresh)
-                    indexed[fresh.id] = fresh
-                    batch_by_id[fresh.id] = len(new_papers)
-                    new_papers.append(fresh)
+                plan.offer(paper)
                 if progress is not None and (done % 500 == 0 or done == len(incoming)):
                     progress(done, len(incoming))
-            if new_papers:
-                self._insert(new_papers, indexed)
-            self._replace(list(pending.values()))
-            report.added = new_papers
-            report.merged = list(pending.values())
-            report.before = [originals[i] for i in pending]
+            self._insert(plan.new, plan.indexed)
+            self._replace(list(plan.pending.values()))
+            report = plan.report
+            report.added = plan.new
+            report.merged = list(plan.pending.values())
+            report.before = [plan.originals[i] for i in plan.pending]
             self._record(
                 Entry(
                     label,
                     stamp,
-                    added={p.id: fingerprint(p) for p in new_papers},
-                    edits={p.id: diff(originals[p.id], p) for p in report.merged},
+                    added={p.id: fingerprint(p) for p in plan.new},
+                    edits={p.id: diff(plan.originals[p.id], p) for p in report.merged},
                 )
             )
         return report
@@ -543,15 +512,39 @@ class Library:
         result: ParseResult,
         *,
         tags: Sequence[str] = (),
+        tag_existing: bool = False,
         progress: Progress | None = None,
         label: str = "",
     ) -> ImportReport:
-        """Import what a parser read from one file (see :mod:`.importers`)."""
-        report = self.import_papers(
-            result.papers, tags=tags, progress=progress, label=label or "import"
-        )
+        """Import what a parser read from one file (see :mod:`.importers`), with a
+        ``.bib`` file's ``@preamble``s and ``@string``s, in one transaction."""
+        with self.transaction():
+            if result.preambles or result.strings:
+                self._store_bibfile(
+                    BibFile(result.source, tuple(result.preambles), dict(result.strings))
+                )
+            report = self.import_papers(
+                result.papers,
+                tags=tags,
+                tag_existing=tag_existing,
+                progress=progress,
+                label=label or f"import of {result.source or 'input'}",
+            )
         report.failed = list(result.failures)
         return report
+
+    @property
+    def bibfiles(self) -> Mapping[str, BibFile]:
+        """The imported ``.bib`` files' preambles and macros, by file name."""
+        return self._bibfiles
+
+    def _store_bibfile(self, bibfile: BibFile) -> None:
+        table = self._db.table(BIBFILES_TABLE, cache_size=0)
+        if bibfile.name in self._bibfiles:
+            table.remove(doc_ids=[bibfile.name])  # type: ignore[list-item]
+        table.insert(Document(bibfile.to_doc(), doc_id=bibfile.name))  # type: ignore[arg-type]
+        self._storage.forget(BIBFILES_TABLE, [bibfile.name])
+        self._bibfiles[bibfile.name] = bibfile
 
     def add(self, paper: Paper) -> Paper:
         """Add one paper without duplicate detection."""
@@ -600,6 +593,21 @@ class Library:
                 Entry(label or f"delete {what}", now_iso(), removed=[p.to_doc() for p in gone])
             )
         return gone
+
+    def mark_used(self, ids: Iterable[str]) -> None:
+        """Record that these papers' keys left the library (exported, copied, picked):
+        from then on a key is never re-derived. Not a change to undo; best effort —
+        a library that cannot be written still exports."""
+        ids = list(ids)
+        if all(p is None or p.key_used for p in map(self._papers.get, ids)):
+            return
+        try:
+            with self.transaction():
+                stamp = now_iso()
+                fresh = [p for p in map(self._papers.get, ids) if p is not None and not p.key_used]
+                self._replace([replace(p, key_used=stamp) for p in fresh])
+        except LibraryError:
+            pass
 
     def undo(self) -> UndoReport | None:
         """Take back the newest change in the history, whoever made it.

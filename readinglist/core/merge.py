@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
@@ -104,6 +104,7 @@ class DuplicateIndex:
         self._arxiv: dict[str, str] = {}
         self._title: defaultdict[str, list[str]] = defaultdict(list)  # spaces removed
         self._who: dict[str, tuple[str, int | None]] = {}  # id -> (first surname, year)
+        self._folded: dict[str, str] = {}  # id -> folded title
         # block -> (folded titles, their numbers, paper ids), parallel lists so that
         # rapidfuzz can scan a block's titles in one C call.
         self._blocks: defaultdict[Block, tuple[list[str], list[list[str]], list[str]]] = (
@@ -118,6 +119,7 @@ class DuplicateIndex:
         folded = fold_text(paper.title)
         if folded:
             self._who[paper.id] = (_surname(paper), paper.year)
+            self._folded[paper.id] = folded
             self._title[folded.replace(" ", "")].append(paper.id)
             numbers = _numbers(folded)
             for block in _blocks(folded):
@@ -140,6 +142,7 @@ class DuplicateIndex:
         if same and paper.id in same:
             same.remove(paper.id)
         self._who.pop(paper.id, None)
+        self._folded.pop(paper.id, None)
         for block in _blocks(folded):
             entry = self._blocks.get(block)
             if entry and paper.id in entry[2]:
@@ -147,22 +150,40 @@ class DuplicateIndex:
                 for column in entry:
                     del column[at]
 
-    def find(self, paper: Paper) -> str | None:
-        doi = normalise_doi(paper.doi)
-        if doi and doi in self._doi:
-            return self._doi[doi]
+    def match(self, paper: Paper) -> Match | None:
+        """The stored paper ``paper`` is most likely a copy of, with the evidence.
+
+        Strong evidence (a ``.bib`` entry may merge on it): the same arXiv id; the same
+        DOI and title; the same title, first author and year. Anything weaker (a DOI
+        with another title, a title with another year, a near-identical title) is
+        enough for listing papers, which have no key of their own, but a ``.bib``
+        entry is kept apart and reported.
+        """
         arxiv = normalise_arxiv(paper.arxiv)
         if arxiv and arxiv in self._arxiv:
-            return self._arxiv[arxiv]
+            return Match(self._arxiv[arxiv], "same arXiv id", True, "arxiv")
         folded = fold_text(paper.title)
-        if not folded:
-            return None
         who = (_surname(paper), paper.year)
+        weak: Match | None = None
+        doi = normalise_doi(paper.doi)
+        if doi and doi in self._doi:
+            twin = self._doi[doi]
+            if folded and self._same_title(folded, twin):
+                return Match(twin, "same DOI", True, "doi")
+            weak = Match(twin, "same DOI, different title", False, "doi only")
+        if not folded:
+            return weak
         for paper_id in self._title.get(folded.replace(" ", ""), ()):
-            if _compatible(who, self._who[paper_id]):
-                return paper_id
-        if len(folded) < _MIN_FUZZY_LEN:
-            return None
+            surname, year = self._who[paper_id]
+            if who[0] and who[0] == surname and who[1] is not None and who[1] == year:
+                return Match(paper_id, "same title, first author and year", True, "title")
+            if weak is None and _compatible(who, (surname, year)):
+                years = (
+                    f", {year}/{who[1]}" if year != who[1] and None not in (year, who[1]) else ""
+                )
+                weak = Match(paper_id, f"same title{years}", False, "title only")
+        if weak is not None or len(folded) < _MIN_FUZZY_LEN:
+            return weak
         numbers = _numbers(folded)
         best: tuple[float, str] | None = None
         for block in _blocks(folded, slack=MAX_WORD_TYPOS):
@@ -180,7 +201,27 @@ class DuplicateIndex:
                     and same_title_modulo_typos(folded, other)
                 ):
                     best = (score, ids[at])
-        return best[1] if best else None
+        return Match(best[1], "near-identical title", False, "near title") if best else None
+
+    def _same_title(self, folded: str, paper_id: str) -> bool:
+        stored = self._folded.get(paper_id, "")
+        return stored == folded or same_title_modulo_typos(stored, folded)
+
+    def find(self, paper: Paper) -> str | None:
+        """The id of :meth:`match`, whatever its evidence."""
+        found = self.match(paper)
+        return found.paper_id if found else None
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A stored paper an incoming one duplicates: why, and whether that is strong
+    enough to merge a ``.bib`` entry into it."""
+
+    paper_id: str
+    reason: str
+    strong: bool
+    kind: str  # arxiv, doi, title (strong); doi only, title only, near title (weak)
 
 
 _FILLABLE = ("abstract", "venue", "doi", "arxiv", "url", "code_url")

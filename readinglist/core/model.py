@@ -11,7 +11,7 @@ import itertools
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -118,6 +118,14 @@ def _mapping(get: Callable[[str], Any], name: str) -> dict[str, str]:
     raise PaperFormatError(name, "must be an object of text values")
 
 
+def _raw(value: object) -> dict[str, str | None]:
+    if value is None:
+        return {}
+    if type(value) is dict and all(v is None or type(v) is str for v in value.values()):
+        return value
+    raise PaperFormatError("raw", "must be an object of text (or null) values")
+
+
 def _sources(value: object) -> tuple[Source, ...]:
     if type(value) is list and all(
         type(item) is dict and all(type(v) is str for v in item.values()) for item in value
@@ -160,7 +168,7 @@ class Paper:
     read_at: str = ""
     sources: tuple[Source, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
-    raw: dict[str, str] = field(default_factory=dict)
+    raw: dict[str, str | None] = field(default_factory=dict)
     aliases: tuple[str, ...] = ()
     key_used: str = ""
 
@@ -237,7 +245,7 @@ class Paper:
             _text(get, "read_at"),
             _sources(sources) if sources else (),
             _mapping(get, "extra"),
-            _mapping(get, "raw"),
+            _raw(get("raw")),
             _texts(get, "aliases"),
             _text(get, "key_used"),
         )
@@ -279,6 +287,48 @@ class Paper:
         if status == "read" and self.status != "read":
             read_at = now_iso()
         return replace(self, status=status, read_at=read_at)
+
+
+@dataclass(frozen=True, slots=True)
+class BibFile:
+    """What an imported ``.bib`` file holds besides its entries: its ``@preamble``
+    values and ``@string`` macros (name → value), as written and in file order.
+    Export writes those that the exported entries use."""
+
+    name: str
+    preambles: tuple[str, ...] = ()
+    strings: Mapping[str, str] = field(default_factory=dict)
+    lower_names: Mapping[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # BibTeX macro names ignore case; the first spelling is the definition used.
+        lower: dict[str, str] = {}
+        for name in self.strings:
+            lower.setdefault(name.lower(), name)
+        object.__setattr__(self, "lower_names", lower)
+
+    def to_doc(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "preambles": list(self.preambles),
+            "strings": [[k, v] for k, v in self.strings.items()],
+        }
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> BibFile:
+        name, preambles, strings = doc.get("name"), doc.get("preambles"), doc.get("strings")
+        if (
+            type(name) is not str
+            or type(preambles) is not list
+            or not all(type(p) is str for p in preambles)
+            or type(strings) is not list
+            or not all(
+                type(pair) is list and len(pair) == 2 and all(type(x) is str for x in pair)
+                for pair in strings
+            )
+        ):
+            raise PaperFormatError("strings", "of a .bib file record is malformed")
+        return cls(name, tuple(preambles), {k: v for k, v in strings})
 
 
 # The fields of ``list --json`` / ``pick --format json``: a stable, documented interface.
@@ -333,9 +383,14 @@ _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNOREC
 _ARXIV_ID = re.compile(r"(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?", re.IGNORECASE)
 
 
+def clean_doi(doi: str) -> str:
+    """``https://doi.org/10.1/ABC`` → ``10.1/ABC``: the DOI as the user wrote it."""
+    return _DOI_PREFIX.sub("", doi.strip()).strip()
+
+
 def normalise_doi(doi: str) -> str:
-    """``https://doi.org/10.1/ABC`` → ``10.1/abc`` (DOIs are case-insensitive)."""
-    return _DOI_PREFIX.sub("", doi.strip()).strip().lower()
+    """``https://doi.org/10.1/ABC`` → ``10.1/abc``, for comparing (DOIs ignore case)."""
+    return clean_doi(doi).lower()
 
 
 def normalise_arxiv(arxiv: str) -> str:

@@ -182,10 +182,14 @@ class EditActions(_Base):
 
     @work(thread=True, group="export", exit_on_error=False)
     def _export(self, papers: Sequence[Paper], path_text: str) -> None:
-        from ..core.bibtex import export_bibtex, write_bibtex
+        from ..core.bibtex import export_library, write_bibtex
 
         path = Path(path_text).expanduser()
-        write_bibtex(path, export_bibtex(papers))
+        with self.library_lock:
+            text = export_library(self.library, papers)
+        write_bibtex(path, text)
+        with self.library_lock:
+            self.library.mark_used(p.id for p in papers)
         self.app.call_from_thread(self.notify, f"Exported {_papers(len(papers))} to {path}")
 
     def action_copy_keys(self) -> None:
@@ -194,6 +198,12 @@ class EditActions(_Base):
             keys = ",".join(p.key for p in papers)
             self.app.copy_to_clipboard(keys)
             self.notify(f"Copied {keys}" if len(keys) < 60 else f"Copied {len(papers)} keys")
+            ids = [p.id for p in papers]
+
+            def used() -> None:
+                self.library.mark_used(ids)
+
+            self.write(used)
 
     def action_open_link(self) -> None:
         current = self.paper_list.current
@@ -236,18 +246,21 @@ class EditActions(_Base):
         self.app.call_from_thread(setattr, bar, "display", True)
         try:
             with self.library_lock:
-                report = self.library.import_papers(
-                    result.papers, progress=progress, label=f"import of {path.name}"
-                )
+                report = self.library.import_parsed(result, progress=progress)
         finally:
             self.app.call_from_thread(setattr, bar, "display", False)
             self.app.call_from_thread(self._written)
-        failed = len(report.failed) + len(result.failures)
+        failed = len(report.failed)
         summary = (
             f"Imported {path.name}: {len(report.added)} added, {len(report.merged)} merged, "
             f"{report.skipped} unchanged, {failed} failed"
         )
-        first_failures = [str(f) for f in (*result.failures, *report.failed)][:3]
-        detail = ("\n" + "\n".join(first_failures)) if first_failures else ""
-        severity = "warning" if failed else "information"
+        lines = [*report.notes, *map(str, result.repaired), *map(str, report.failed)]
+        more = (
+            f"\n… and {len(lines) - 4} more (readinglist import prints all)"
+            if len(lines) > 4
+            else ""
+        )
+        detail = ("\n" + "\n".join(lines[:4]) + more) if lines else ""
+        severity = "warning" if failed or report.notes else "information"
         self.app.call_from_thread(self.notify, summary + detail, severity=severity, timeout=8)

@@ -13,7 +13,7 @@ from pathlib import Path, PurePath
 from ..errors import ImportFormatError
 from .base import ImportFailure, ParseResult
 from .dailypapers import parse_dailypapers
-from .sniff import FORMATS, check_text, decode_input, fail, sniff_format
+from .sniff import EXPECTED, FORMATS, check_text, decode_input, fail, sniff_format
 
 __all__ = [
     "FORMATS",
@@ -46,10 +46,12 @@ def parse_text(text: str, fmt: str = "auto", source_name: str = "") -> ParseResu
             )
     if fmt == "bibtex":
         result = _parse_bibtex(text, source_name, label)
+    elif "\x00" in text:
+        raise fail(label, f"it is a binary file, {EXPECTED}")
     else:
         result = parse_dailypapers(text, source_name)
     _refuse_truncated(result, label)
-    if not result.papers:
+    if not result.papers and not result.strings and not result.preambles:
         kind = "BibTeX entries" if fmt == "bibtex" else "papers"
         detail = f" ({result.failures[0]}" if result.failures else ""
         if result.failures:

@@ -24,5 +24,12 @@ class ParseResult:
     """What a parser made of one file: papers (no id yet) and failed entries."""
 
     format: str
+    source: str = ""  # the name papers carry in their Source (a file name)
     papers: list[Paper] = field(default_factory=list)
     failures: list[ImportFailure] = field(default_factory=list)
+    # Entries imported only after a repair (read line by line): named, not failed.
+    repaired: list[ImportFailure] = field(default_factory=list)
+    # BibTeX only: the file's @preamble values and @string macros (name as written →
+    # value as written), kept so an export can write what its entries use.
+    preambles: list[str] = field(default_factory=list)
+    strings: dict[str, str] = field(default_factory=dict)

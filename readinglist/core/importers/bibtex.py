@@ -17,18 +17,24 @@ import functools
 import gc
 import logging
 import re
+from bisect import bisect_right
+from dataclasses import replace
 
 from bibtexparser.entrypoint import parse_string
 from bibtexparser.model import (
+    Block,
     DuplicateBlockKeyBlock,
     DuplicateFieldKeyBlock,
     Entry,
+    Field,
+    ImplicitComment,
     ParsingFailedBlock,
+    Preamble,
     String,
 )
 
 from ..latex import decode_latex
-from ..model import Paper, Source, merge_tags, normalise_arxiv, normalise_doi
+from ..model import Paper, Source, clean_doi, merge_tags, normalise_arxiv
 from .base import ImportFailure, ParseResult
 
 FORMAT = "bibtex"
@@ -70,7 +76,7 @@ _ARXIV_NEW_STYLE = re.compile(r"\d{4}\.\d{4,5}(v\d+)?")
 # -- field values ------------------------------------------------------------
 
 
-def _concatenation_parts(value: str) -> list[str] | None:
+def concatenation_parts(value: str) -> list[str] | None:
     """Split a raw value on top-level ``#``; None if braces or quotes do not pair up."""
     parts: list[str] = []
     depth = 0
@@ -110,7 +116,7 @@ def evaluate(value: str, macros: dict[str, str], *, keep_month: bool = False) ->
     )
     if enclosed and "#" not in value:
         return value[1:-1]
-    parts = _concatenation_parts(value)
+    parts = concatenation_parts(value)
     if parts is None:
         return value
     out: list[str] = []
@@ -283,10 +289,12 @@ def _tags(value: str) -> tuple[str, ...]:
 def _paper(entry: Entry, macros: dict[str, str], source: Source) -> Paper:
     entry_type = entry.entry_type.lower()
     fields: dict[str, str] = {}
+    raw: dict[str, str | None] = {}
     for field in entry.fields:
         key = field.key.lower()
         if key not in fields:  # BibTeX keeps the first of repeated fields
             fields[key] = evaluate(field.value, macros, keep_month=key == "month")
+            raw[key] = field.value.strip()
     extra: dict[str, str] = {}
     year: int | None = None
     raw_year = fields.get("year", "").strip()
@@ -310,7 +318,7 @@ def _paper(entry: Entry, macros: dict[str, str], source: Source) -> Paper:
         if key == "arxiv" and arxiv:
             continue
         extra[key] = value
-    return Paper(
+    paper = Paper(
         title=decode_latex(fields.get("title", "")),
         key=entry.key.strip(),
         entry_type=entry_type,
@@ -318,13 +326,51 @@ def _paper(entry: Entry, macros: dict[str, str], source: Source) -> Paper:
         abstract=decode_latex(fields.get("abstract", "")),
         year=year,
         venue=decode_latex(fields.get(venue_field, "")),
-        doi=normalise_doi(_clean_link(fields.get("doi", ""))),
+        doi=clean_doi(_clean_link(fields.get("doi", ""))),
         arxiv=arxiv,
         url=_clean_link(fields.get("url", "")),
         tags=_tags(fields["keywords"]) if "keywords" in fields else (),
         sources=(source,),
         extra=extra,
     )
+    return replace(paper, raw=_compact_raw(paper, raw, venue_field))
+
+
+def _compact_raw(
+    paper: Paper, raw: dict[str, str | None], venue_field: str
+) -> dict[str, str | None]:
+    """``raw`` with ``None`` for each value that is the field's text in plain braces.
+
+    Most values are ``{plain text}``: their text is the paper's own attribute, so the
+    file need not hold it twice (a 150k-paper library would double in size); ``None``
+    says "write the attribute back in braces, exactly". Only a text with nothing
+    LaTeX would read differently (no braces, backslash, ``$``, ``%``, ``&``, ``#``,
+    ``_``, ``~``, ``^`` or ``@``) qualifies.
+    """
+    plain = {
+        "title": paper.title,
+        "abstract": paper.abstract,
+        venue_field: paper.venue,
+        "doi": paper.doi,
+        "url": paper.url,
+        **paper.extra,
+    }
+    for name, value in raw.items():
+        text = plain.get(name)
+        if (
+            text
+            and value is not None
+            and len(value) == len(text) + 2
+            and value[0] == "{"
+            and value[-1] == "}"
+            and value[1:-1] == text
+            and _LATEX_SPECIAL.search(text) is None
+        ):
+            raw[name] = None
+    return raw
+
+
+_LATEX_SPECIAL = re.compile(r"[{}\\$%&#_~^@]")
 
 
 def _line(block_start: int | None) -> int:
@@ -355,35 +401,213 @@ def parse_bibtex(text: str, source_name: str = "") -> ParseResult:
             gc.enable()
 
 
+# bibtexparser reads ``\\{`` as an escaped brace; BibTeX counts it as a brace. So a
+# value such as ``\\\\{We}`` (a line break, then a group) or ``Waa\\}`` is split
+# differently by the two, and bibtexparser loses the entry or the next one. Parsing
+# with the backslash before a brace swapped for a private-use character makes
+# bibtexparser count braces as BibTeX does; the backslash is put back afterwards.
+_HIDDEN_BACKSLASH = "\ue000"
+
+
+def _hide_brace_escapes(text: str) -> str:
+    if _HIDDEN_BACKSLASH in text or ("\\{" not in text and "\\}" not in text):
+        return text
+    return text.replace("\\{", _HIDDEN_BACKSLASH + "{").replace("\\}", _HIDDEN_BACKSLASH + "}")
+
+
+def _unhide(text: str) -> str:
+    return text.replace(_HIDDEN_BACKSLASH, "\\") if _HIDDEN_BACKSLASH in text else text
+
+
+def _unhide_block(block: Block) -> None:
+    inner = getattr(block, "ignore_error_block", None)
+    if inner is not None:
+        _unhide_block(inner)
+    if isinstance(block, Entry):
+        block.key = _unhide(block.key)
+        for field in block.fields:
+            field.value = _unhide(field.value)
+    elif isinstance(block, String | Preamble):
+        block.value = _unhide(block.value)
+
+
 def _parse(text: str, source_name: str) -> ParseResult:
-    library = parse_string(text, parse_stack=[])
+    result = ParseResult(format=FORMAT, source=source_name)
+    # NUL bytes (seen in real abstracts) are junk, not text: dropped, and the entries
+    # that held them named.
+    nul_lines = sorted({text.count("\n", 0, i) for i in _positions(text, "\x00")})
+    if nul_lines:
+        text = text.replace("\x00", "")
+        result.repaired.extend(
+            ImportFailure(n + 1, "NUL bytes (binary junk) removed") for n in nul_lines
+        )
+    hidden = _hide_brace_escapes(text)
+    library = parse_string(hidden, parse_stack=[])
+    if hidden is not text:
+        for block in library.blocks:
+            _unhide_block(block)
+    lines = text.split("\n")
     source = Source(kind="bibtex", file=source_name)
-    result = ParseResult(format=FORMAT)
     macros: dict[str, str] = {}
+    keys: set[str] = set()  # of the entries taken
+
+    # Each block's text runs to the next block's first line: where an entry that
+    # was cut short by a lone brace really ends.
+    starts = sorted(
+        {b.start_line or 0 for b in library.blocks if not isinstance(b, ImplicitComment)}
+        | {len(lines)}
+    )
+
+    def segment(block: Block) -> str:
+        first = block.start_line or 0
+        return "\n".join(lines[first : starts[bisect_right(starts, first)]])
+
+    def take(entry: Entry, repaired: bool = False) -> None:
+        if not repaired and not all(well_formed(f.value) for f in entry.fields):
+            # Parsed, but a value's braces do not pair up: the entry was cut short
+            # there (a lone ``\\}``), and fields after it may be lost. Read it by line.
+            recovered = _recover(segment(entry), entry.start_line)
+            if recovered is not None:
+                entry, repaired = recovered, True
+                note_repair(entry)
+        try:
+            result.papers.append(_paper(entry, macros, source))
+            keys.add(entry.key)
+        except Exception as exc:
+            result.failures.append(ImportFailure(_line(entry.start_line), str(exc)))
+
+    def note_repair(entry: Entry) -> None:
+        bad = [f.key for f in entry.fields if not well_formed(f.value)]
+        result.repaired.append(
+            ImportFailure(
+                _line(entry.start_line),
+                f"entry {entry.key!r}: braces do not pair up in "
+                f"{', '.join(bad) or 'a field'}; read line by line",
+            )
+        )
+
+    def define(string: String) -> None:
+        macros[string.key.strip().lower()] = evaluate(string.value, macros)
+        result.strings[string.key.strip()] = string.value.strip()
+
     for block in library.blocks:
+        if isinstance(block, Entry | DuplicateBlockKeyBlock) and _commented_out(block, lines):
+            continue  # "%@article{..." is how people switch an entry off
         if isinstance(block, Entry):
-            try:
-                result.papers.append(_paper(block, macros, source))
-            except Exception as exc:
-                result.failures.append(ImportFailure(_line(block.start_line), str(exc)))
+            take(block)
         elif isinstance(block, String):
-            macros[block.key.strip().lower()] = evaluate(block.value, macros)
+            define(block)
+        elif isinstance(block, Preamble):
+            result.preambles.append(block.value.strip())
         elif isinstance(block, DuplicateBlockKeyBlock):
             inner = block.ignore_error_block
             if isinstance(inner, String):  # a redefined macro: the later one wins
-                macros[inner.key.strip().lower()] = evaluate(inner.value, macros)
+                define(inner)
+            elif isinstance(inner, Entry) and (inner.key not in keys or not inner.key.strip()):
+                take(inner)  # the first one was commented out, or neither has a key
             else:
                 reason = f"duplicate entry key {block.key!r} (first entry kept)"
                 result.failures.append(ImportFailure(_line(block.start_line), reason))
         elif isinstance(block, DuplicateFieldKeyBlock):
             inner = block.ignore_error_block
             if isinstance(inner, Entry):
-                result.papers.append(_paper(inner, macros, source))
+                take(inner)
         elif isinstance(block, ParsingFailedBlock):
             # bibtexparser: no end index, or one at/after the end = ran off the input.
             end = getattr(block.error, "end_index", -1)
             cut_off = end is None or end >= len(text)
+            recovered = None if cut_off else _recover(segment(block), block.start_line)
+            if recovered is not None and recovered.key not in keys:
+                note_repair(recovered)
+                take(recovered, repaired=True)
+                continue
             result.failures.append(
                 ImportFailure(_line(block.start_line), _failure_reason(block), cut_off)
             )
     return result
+
+
+_HEADER = re.compile(r"\s*@\s*([A-Za-z]+)\s*[{(]\s*([^,\s{}()]+)\s*,")
+_FIELD_START = re.compile(r"^[ \t]*([A-Za-z][\w\-:.+]*)[ \t]*=[ \t]*", re.MULTILINE)
+
+
+_BARE_VALUE = re.compile(r"[A-Za-z][\w\-:.+]*|\d+")
+
+
+def well_formed(value: str) -> bool:
+    """True for a value BibTeX reads whole, as its author meant: ``{...}`` whose first
+    brace closes at its end, ``"..."`` with braces paired inside, a number, a macro
+    name, or a ``#`` concatenation of those. Braces are counted as BibTeX counts them:
+    ``\\{`` and ``\\}`` are braces too."""
+    depth, quoted, start, parts = 0, False, 0, []
+    for at, char in enumerate(value):
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth < 0:
+                return False
+            # Text after a braced part's closing brace: the value was cut there.
+            if (
+                depth == 0
+                and not quoted
+                and value[start : at + 1].strip()[:1] == "{"
+                and value[at + 1 :].strip()[:1] not in ("", "#")
+            ):
+                return False
+        elif char == '"' and depth == 0:
+            quoted = not quoted
+        elif char == "#" and depth == 0 and not quoted:
+            parts.append(value[start:at].strip())
+            start = at + 1
+    if depth or quoted:
+        return False
+    parts.append(value[start:].strip())
+    return all(p[:1] in ("{", '"') or _BARE_VALUE.fullmatch(p) for p in parts)
+
+
+def _plausible_value(value: str) -> bool:
+    """A value that is delimited (braces or quotes, paired or not), a number, a macro
+    name, or a ``#`` concatenation of those."""
+    if value[:1] in ("{", '"'):
+        return True
+    parts = [p.strip() for p in value.split("#")]
+    return all(p[:1] in ("{", '"') or _BARE_VALUE.fullmatch(p) for p in parts if p) and any(parts)
+
+
+def _recover(raw: str, start_line: int | None) -> Entry | None:
+    """An entry whose value braces do not pair up (``publisher = {Taylor {{\\&}
+    Francis Group},``), read the way people write entries: one field per line, each
+    value ending where the next field begins. None if the block does not look like
+    such an entry."""
+    header = _HEADER.match(raw)
+    if header is None or header.group(1).lower() in ("string", "preamble", "comment"):
+        return None
+    starts = list(_FIELD_START.finditer(raw, header.end()))
+    if not starts:
+        return None
+    fields = []
+    for match, following in zip(starts, [*starts[1:], None], strict=True):
+        value = raw[match.end() : following.start() if following else len(raw)].rstrip()
+        if following is None:  # the entry's own closing brace (or parenthesis)
+            value = value[:-1].rstrip() if value.endswith(("}", ")")) else value
+        value = value[:-1].rstrip() if value.endswith(",") else value
+        if not _plausible_value(value):
+            return None  # not just unpaired braces: the entry is broken otherwise too
+        fields.append(Field(match.group(1), value))
+    return Entry(header.group(1), header.group(2), fields, start_line=start_line, raw=raw)
+
+
+def _positions(text: str, char: str) -> list[int]:
+    found, at = [], text.find(char)
+    while at >= 0:
+        found.append(at)
+        at = text.find(char, at + 1)
+    return found
+
+
+def _commented_out(block: Entry | DuplicateBlockKeyBlock, lines: list[str]) -> bool:
+    """True for an entry whose line has a ``%`` before its ``@``."""
+    line = lines[block.start_line or 0] if (block.start_line or 0) < len(lines) else ""
+    at = line.find("@")
+    return at > 0 and "%" in line[:at]

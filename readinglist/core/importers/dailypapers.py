@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from ..latex import decode_latex, iter_math
 from ..model import Paper, Source
 from .base import ImportFailure, ParseResult
 
@@ -364,9 +365,35 @@ def _continues(previous: str, unit: _Unit) -> bool:
     return unit.text[0].islower() or previous.rstrip()[-1:] not in ".!?\"')]"
 
 
+# The LaTeX that listings carry from arXiv: a command with its argument (``\\emph{x}``),
+# an escape or accent (``44\\%``, ``na\\"ive``, ``\\'{e}``), a ``{\\em x}`` group.
+# Only these islands are decoded: the rest is plain text, where ``~`` means "about"
+# and braces are braces.
+_LATEX_ISLAND = re.compile(
+    r"\{\\[A-Za-z]+\s+[^{}]*\}"
+    r"|\\[A-Za-z]+(?:\{[^{}]*\})?"
+    r"|\\[%&$#_{}]"
+    r"|\\[\"'^`~=.](?:\{[^{}]*\}|[A-Za-z])"
+)
+
+
+def decode_listing_text(text: str) -> str:
+    """Listing text with its LaTeX islands decoded (``44\\%`` → ``44%``), for display
+    and search; an export encodes it again (``44\\%``). Math (``$...$``) is kept."""
+    if "\\" not in text:
+        return text
+
+    def decode(match: re.Match[str]) -> str:
+        return decode_latex(match.group(), collapse=False)
+
+    return "".join(
+        piece if is_math else _LATEX_ISLAND.sub(decode, piece) for piece, is_math in iter_math(text)
+    )
+
+
 def parse_dailypapers(text: str, source_name: str = "") -> ParseResult:
     """Parse a Daily Papers listing; bad stretches become failures, never exceptions."""
-    result = ParseResult(format=FORMAT)
+    result = ParseResult(format=FORMAT, source=source_name)
     file_name = PurePath(source_name).name if source_name else ""
     units = _content_units(text)
     labels = _label_titles(units)
@@ -378,11 +405,11 @@ def parse_dailypapers(text: str, source_name: str = "") -> ParseResult:
     def flush(at_end: bool = False) -> None:
         nonlocal pending_title, abstract_parts, abstract_unit, seen_paper
         if pending_title is not None and abstract_parts:
-            abstract = "".join(abstract_parts)
+            abstract = decode_listing_text("".join(abstract_parts))
             source = Source(kind=FORMAT, file=file_name, date=pending_title.date)
             result.papers.append(
                 Paper(
-                    title=pending_title.text,
+                    title=decode_listing_text(pending_title.text),
                     abstract=abstract,
                     entry_type="misc",
                     code_url=find_code_url(abstract),
