@@ -130,3 +130,24 @@ def test_an_edited_field_loses_its_raw_text(field: str) -> None:
     changed = Change(fields={field: value}).apply(paper)
     bib = {"title": "title", "year": "year", "authors": "author"}[field]
     assert bib not in changed.raw and len(changed.raw) == 2
+
+
+def test_an_unused_made_key_is_made_again_when_authors_and_year_arrive(tmp_path: Path) -> None:
+    lib = Library.open(tmp_path / "lib.json")
+    listed, used, own = lib.import_papers(
+        [
+            Paper("Kolmogorov-Arnold Attention"),
+            Paper("Kolmogorov-Arnold Attention Two"),
+            Paper("Kolmogorov-Arnold Attention Three", key="mine"),
+        ],
+    ).added
+    assert listed.key == "kolmogorovarnoldattention"
+    lib.mark_used([used.id])
+    arrive = Change(fields={"authors": ("Maity, Subhajit",), "year": 2025})
+    changed = {p.id: p for p in lib.edit([listed.id, used.id, own.id], arrive)}
+    assert changed[listed.id].key == "maity2025kolmogorov"
+    assert changed[used.id].key == used.key  # it left the library: pinned
+    assert changed[own.id].key == "mine"  # the user's own key
+    assert lib.by_key("kolmogorovarnoldattention") is None
+    lib.undo()
+    assert lib.get(listed.id).key == "kolmogorovarnoldattention"  # type: ignore[union-attr]

@@ -150,3 +150,13 @@ def assign_key(paper: Paper, taken: Container[str], pattern: str = DEFAULT_PATTE
     if valid_key(own):
         return unique_key(own, taken)
     return unique_key(base_key(paper, pattern), taken)
+
+
+_SUFFIX = re.compile(r"(?:[a-z]{1,2}|\d+)?")
+
+
+def made_from(paper: Paper, pattern: str = DEFAULT_PATTERN) -> bool:
+    """True if ``paper.key`` is the key :func:`assign_key` makes from the paper as it
+    is (its base, perhaps with a clash suffix), not one the user gave."""
+    base = base_key(paper, pattern)
+    return paper.key.startswith(base) and _SUFFIX.fullmatch(paper.key[len(base) :]) is not None

@@ -24,7 +24,7 @@ from .errors import LibraryError
 from .history import Entry, History, UndoReport, fingerprint
 from .importers.base import ParseResult
 from .importing import ImportPlan, ImportReport
-from .keys import DEFAULT_PATTERN, assign_key, unique_key
+from .keys import DEFAULT_PATTERN, assign_key, made_from, unique_key
 from .merge import DuplicateIndex
 from .model import BibFile, Paper, PaperFormatError, added_stamps, new_id, now_iso
 from .storage import AtomicJSONStorage, file_signature, gc_paused
@@ -572,7 +572,7 @@ class Library:
                 changed = change.apply(current)
                 if changed is not current and changed != current:
                     before.append(current)
-                    after.append(replace(changed, updated=stamp))
+                    after.append(self._rederive_key(current, replace(changed, updated=stamp)))
             self._replace(after)
             self._record(
                 Entry(
@@ -582,6 +582,22 @@ class Library:
                 )
             )
         return after
+
+    def _rederive_key(self, before: Paper, after: Paper) -> Paper:
+        """A key made here from a title alone (a listing paper) that has never left the
+        library is made again when authors or a year arrive (``kolmogorovarnoldattention``
+        → ``maity2025kolmogorov``). A key that was used, or came from a ``.bib``, stays."""
+        if (
+            after.key_used
+            or any(s.kind == "bibtex" for s in after.sources)
+            or (before.authors, before.year) == (after.authors, after.year)
+            or not made_from(before, self.key_pattern)
+        ):
+            return after
+        self._keys.pop(before.key, None)
+        key = assign_key(replace(after, key=""), self._keys, self.key_pattern)
+        self._keys[key] = after.id
+        return replace(after, key=key)
 
     def delete(self, ids: Iterable[str], *, label: str = "") -> list[Paper]:
         """Remove papers (``undo`` brings them back); returns them."""
