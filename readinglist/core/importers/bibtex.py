@@ -65,8 +65,9 @@ BOOKTITLE_TYPES = frozenset({"inproceedings", "conference", "incollection", "inb
 _KNOWN = frozenset({"title", "author", "abstract", "keywords", "doi", "url"})
 
 _VALUE_MARKS = re.compile(r'[{}"#]')
-_AND = re.compile(r"[{}]|\s+and\s+", re.IGNORECASE)
-_NAME_MARKS = re.compile(r"[{}]|[\s,~]+")
+# (An escaped brace, ``Thi\{'ebaux``, does not open a group in a name.)
+_AND = re.compile(r"(?<!\\)[{}]|\s+and\s+", re.IGNORECASE)
+_NAME_MARKS = re.compile(r"(?<!\\)[{}]|[\s,~]+")
 _URL_ESCAPE = re.compile(r"\\([_%&#~$])")
 _YEAR = re.compile(r"\d{1,4}")
 _TAG_SPLIT = re.compile(r"[,;]")
@@ -517,7 +518,7 @@ def _parse(text: str, source_name: str) -> ParseResult:
             end = getattr(block.error, "end_index", -1)
             cut_off = end is None or end >= len(text)
             recovered = None if cut_off else _recover(segment(block), block.start_line)
-            if recovered is not None and recovered.key not in keys:
+            if recovered is not None and (not recovered.key or recovered.key not in keys):
                 note_repair(recovered)
                 take(recovered, repaired=True)
                 continue
@@ -527,7 +528,7 @@ def _parse(text: str, source_name: str) -> ParseResult:
     return result
 
 
-_HEADER = re.compile(r"\s*@\s*([A-Za-z]+)\s*[{(]\s*([^,\s{}()]+)\s*,")
+_HEADER = re.compile(r"\s*@\s*([A-Za-z]+)\s*[{(]\s*([^,\s{}()]*)\s*,")
 _FIELD_START = re.compile(r"^[ \t]*([A-Za-z][\w\-:.+]*)[ \t]*=[ \t]*", re.MULTILINE)
 
 
