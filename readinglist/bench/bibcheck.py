@@ -112,6 +112,8 @@ def biber_errors(bib: Path, workdir: Path) -> list[str]:
     """``biber --tool --validate-datamodel`` ERROR lines, without file names and line
     numbers (an export's lines are not the original's)."""
     workdir.mkdir(parents=True, exist_ok=True)
+    source = workdir / "input.bib"  # (biber writes its .blg beside its input)
+    shutil.copyfile(bib, source)
     done = subprocess.run(
         [
             "biber",
@@ -119,7 +121,7 @@ def biber_errors(bib: Path, workdir: Path) -> list[str]:
             "--validate-datamodel",
             "--output-file",
             str(workdir / "tool.bib"),
-            str(bib),
+            str(source),
         ],
         cwd=workdir,
         capture_output=True,
