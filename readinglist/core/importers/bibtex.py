@@ -540,8 +540,11 @@ def well_formed(value: str) -> bool:
     brace closes at its end, ``"..."`` with braces paired inside, a number, a macro
     name, or a ``#`` concatenation of those. Braces are counted as BibTeX counts them:
     ``\\{`` and ``\\}`` are braces too."""
+    if value[:1] == "{" and value[-1:] == "}" and value.count("{") == 1 == value.count("}"):
+        return True  # the common case, decided without a scan
     depth, quoted, start, parts = 0, False, 0, []
-    for at, char in enumerate(value):
+    for mark in _BIBTEX_MARKS.finditer(value):
+        char, at = mark.group(), mark.start()
         if char == "{":
             depth += 1
         elif char == "}":
@@ -565,6 +568,9 @@ def well_formed(value: str) -> bool:
         return False
     parts.append(value[start:].strip())
     return all(p[:1] in ("{", '"') or _BARE_VALUE.fullmatch(p) for p in parts)
+
+
+_BIBTEX_MARKS = re.compile(r'[{}"#]')
 
 
 def _plausible_value(value: str) -> bool:
