@@ -18,7 +18,6 @@ import gc
 import logging
 import re
 from bisect import bisect_right
-from dataclasses import replace
 
 from bibtexparser.entrypoint import parse_string
 from bibtexparser.model import (
@@ -319,26 +318,32 @@ def _paper(entry: Entry, macros: dict[str, str], source: Source) -> Paper:
         if key == "arxiv" and arxiv:
             continue
         extra[key] = value
-    paper = Paper(
-        title=decode_latex(fields.get("title", "")),
+    title = decode_latex(fields.get("title", ""))
+    abstract = decode_latex(fields.get("abstract", ""))
+    venue = decode_latex(fields.get(venue_field, ""))
+    doi = clean_doi(_clean_link(fields.get("doi", "")))
+    url = _clean_link(fields.get("url", ""))
+    plain = {"title": title, "abstract": abstract, venue_field: venue, "doi": doi, "url": url}
+    return Paper(
+        title=title,
         key=entry.key.strip(),
         entry_type=entry_type,
         authors=parse_names(fields["author"]) if "author" in fields else (),
-        abstract=decode_latex(fields.get("abstract", "")),
+        abstract=abstract,
         year=year,
-        venue=decode_latex(fields.get(venue_field, "")),
-        doi=clean_doi(_clean_link(fields.get("doi", ""))),
+        venue=venue,
+        doi=doi,
         arxiv=arxiv,
-        url=_clean_link(fields.get("url", "")),
+        url=url,
         tags=_tags(fields["keywords"]) if "keywords" in fields else (),
         sources=(source,),
         extra=extra,
+        raw=_compact_raw(raw, plain, extra),
     )
-    return replace(paper, raw=_compact_raw(paper, raw, venue_field))
 
 
 def _compact_raw(
-    paper: Paper, raw: dict[str, str | None], venue_field: str
+    raw: dict[str, str | None], plain: dict[str, str], extra: dict[str, str]
 ) -> dict[str, str | None]:
     """``raw`` with ``None`` for each value that is the field's text in plain braces.
 
@@ -348,16 +353,8 @@ def _compact_raw(
     LaTeX would read differently (no braces, backslash, ``$``, ``%``, ``&``, ``#``,
     ``_``, ``~``, ``^`` or ``@``) qualifies.
     """
-    plain = {
-        "title": paper.title,
-        "abstract": paper.abstract,
-        venue_field: paper.venue,
-        "doi": paper.doi,
-        "url": paper.url,
-        **paper.extra,
-    }
     for name, value in raw.items():
-        text = plain.get(name)
+        text = plain.get(name) or extra.get(name)
         if (
             text
             and value is not None
