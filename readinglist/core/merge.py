@@ -19,7 +19,8 @@ from dataclasses import dataclass, replace
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
-from .model import Paper, fold_text, merge_tags, normalise_arxiv, normalise_doi
+from .model import Paper, merge_tags, normalise_arxiv, normalise_doi
+from .text import fold_text, surname_key
 
 CANDIDATE_RATIO = 90.0  # cheap prefilter; the word rule below decides
 MAX_WORD_TYPOS = 2
@@ -80,11 +81,7 @@ def _blocks(folded: str, slack: int = 0) -> list[Block]:
 
 
 def _surname(paper: Paper) -> str:
-    if not paper.authors:
-        return ""
-    first = paper.authors[0]
-    last = first.split(",", 1)[0] if "," in first else (first.split() or [""])[-1]
-    return fold_text(last).replace(" ", "")
+    return surname_key(paper.authors[0]) if paper.authors else ""
 
 
 def _compatible(a: tuple[str, int | None], b: tuple[str, int | None]) -> bool:
