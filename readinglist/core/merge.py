@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz, process
@@ -209,6 +210,15 @@ class DuplicateIndex:
         found = self.match(paper)
         return found.paper_id if found else None
 
+    @classmethod
+    def groups(cls, papers: Iterable[Paper]) -> list[DuplicateGroup]:
+        """The papers that duplicate one another, grouped, each group with the reasons
+        of its matches (``"same DOI"``, ``"near-identical title"``, ...).
+
+        Each paper is matched against those before it, as an import would match it.
+        """
+        return _group_duplicates(cls(), papers)
+
 
 @dataclass(frozen=True, slots=True)
 class Match:
@@ -253,3 +263,47 @@ def merge_into(existing: Paper, incoming: Paper) -> Paper:
     if not changes:
         return existing
     return replace(existing, **changes)  # type: ignore[arg-type]
+
+
+# -- reporting duplicates already in a library -----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateGroup:
+    """Papers (by id, in the order given) that look like one paper, and why."""
+
+    ids: tuple[str, ...]
+    reasons: tuple[str, ...]
+
+
+def _group_duplicates(index: DuplicateIndex, papers: Iterable[Paper]) -> list[DuplicateGroup]:
+    order: dict[str, Paper] = {}
+    parent: dict[str, str] = {}
+    reasons: dict[str, list[str]] = {}
+
+    def root(paper_id: str) -> str:
+        while parent[paper_id] != paper_id:
+            parent[paper_id] = parent[parent[paper_id]]
+            paper_id = parent[paper_id]
+        return paper_id
+
+    for paper in papers:
+        order[paper.id] = paper
+        parent[paper.id] = paper.id
+        found = index.match(paper)
+        if found is not None and found.paper_id in order:
+            a, b = root(found.paper_id), root(paper.id)
+            parent[b] = a
+            known = reasons.setdefault(a, [])
+            for why in [*reasons.pop(b, []), found.reason]:
+                if why not in known:
+                    known.append(why)
+        index.add(paper)
+    members: dict[str, list[str]] = {}
+    for paper_id in order:
+        members.setdefault(root(paper_id), []).append(paper_id)
+    return [
+        DuplicateGroup(tuple(ids), tuple(reasons.get(top, ())))
+        for top, ids in members.items()
+        if len(ids) > 1
+    ]
