@@ -1,35 +1,39 @@
-"""The README documents every command, option and key binding the code has."""
+"""The README documents every command, option and key binding the code has; its command
+reference and key table are generated from the code, and fail here when they drift."""
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
+import click
 import pytest
+from click.testing import CliRunner
 
-from readinglist.cli import _build_parser
+from readinglist.cli import _help
+from readinglist.cli.app import cli
+from readinglist.cli.docs import HELP_MODULE, _help_module, generated_readme, top_help
 from readinglist.tui.bindings import binding_ids
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 
 
-def _subcommands() -> dict[str, argparse.ArgumentParser]:
-    parser = _build_parser()
-    (action,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
-    return dict(action.choices)
+def _commands() -> dict[str, click.Command]:
+    ctx = click.Context(cli, info_name="readinglist")
+    return {name: cli.get_command(ctx, name) for name in cli.list_commands(ctx)}  # type: ignore[misc]
 
 
-@pytest.mark.parametrize("name", sorted(_subcommands()))
+@pytest.mark.parametrize("name", sorted(_commands()))
 def test_every_command_is_documented_with_its_options(name: str) -> None:
     assert f"readinglist {name}" in README
-    for action in _subcommands()[name]._actions:
-        for option in action.option_strings:
+    for param in _commands()[name].params:
+        for option in getattr(param, "opts", []):
             if option.startswith("--") and option != "--help":
                 assert option in README, f"{name} {option} is not in the README"
 
 
 def test_global_options_are_documented() -> None:
-    for option in ("--db", "--config", "--demo", "READINGLIST_DB", "READINGLIST_CONFIG"):
+    for option in ("--db", "--config", "--demo", "--version", "READINGLIST_DB",
+                   "READINGLIST_CONFIG"):  # fmt: skip
         assert option in README
 
 
@@ -38,7 +42,38 @@ def test_every_binding_id_is_in_the_key_table() -> None:
     assert missing == []
 
 
-def test_every_command_has_help() -> None:
-    for name, parser in _subcommands().items():
-        assert parser.format_help().strip(), name
-        assert parser.description or any(a.help for a in parser._actions if a.dest != "help")
+def test_every_command_and_option_has_help() -> None:
+    for name, command in _commands().items():
+        assert command.help and command.get_short_help_str(), name
+        for param in command.params:
+            if isinstance(param, click.Option):
+                assert param.help, f"{name} {param.opts}"
+
+
+def test_readme_reference_and_key_table_are_generated_from_the_code() -> None:
+    """Fails when a command, an option, a help text or a key binding changed without
+    ``python -m readinglist.cli.docs``."""
+    assert generated_readme(README) == README
+    assert "<!-- commands:start -->\nGlobal options" in README
+    assert "| `j` `↓` | Down | `list.down` |" in README
+
+
+def test_readme_keeps_its_two_set_up_commands_at_the_top() -> None:
+    lines = README.splitlines()
+    assert lines[:5] == [
+        "# readinglist",
+        "",
+        "```sh",
+        "python3 -m venv .venv && . .venv/bin/activate && pip install . && readinglist --demo",
+        'python3 -m venv .venv && . .venv/bin/activate && pip install -e ".[test]"'
+        " && python -m pytest",
+    ]
+
+
+def test_cached_top_level_help_is_what_click_prints() -> None:
+    """``readinglist --help`` is answered from ``_help.py`` without importing click."""
+    assert HELP_MODULE.read_text(encoding="utf-8") == _help_module()
+    assert top_help() == _help.TOP_HELP
+    result = CliRunner().invoke(cli, ["--help"], env={"COLUMNS": "120"}, prog_name="readinglist")
+    assert result.exit_code == 0
+    assert result.stdout == _help.TOP_HELP

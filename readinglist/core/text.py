@@ -86,7 +86,8 @@ def strip_accents(text: str) -> str:
     decomposition (``ß`` → ``ss``)."""
     if text.isascii():
         return text
-    return _MARKS.sub("", unicodedata.normalize("NFKD", text.translate(_SPECIAL)))
+    # After NFKD, so that letters built on a special one (Ǽ = Æ + ´) are spelled out too.
+    return _MARKS.sub("", unicodedata.normalize("NFKD", text).translate(_SPECIAL))
 
 
 def fold(text: str) -> str:
@@ -106,7 +107,7 @@ def fold_text(text: str) -> str:
     if "{" in text or "}" in text:  # LaTeX grouping, not a word boundary: M{u}ller
         text = text.replace("{", "").replace("}", "")
     if not text.isascii():
-        text = unicodedata.normalize("NFKD", text.translate(_SPECIAL))
+        text = unicodedata.normalize("NFKD", text).translate(_SPECIAL)
         text = text.encode("ascii", "ignore").decode("ascii")
     return _NON_WORD.sub(" ", text.lower()).strip()
 
