@@ -110,8 +110,8 @@ def one_line(exc: click.ClickException) -> str:
     if possibilities:
         message += f" (did you mean {' or '.join(repr(p) for p in sorted(possibilities))}?)"
     ctx = getattr(exc, "ctx", None)
-    if ctx is None:
-        return message
+    if ctx is None or type(exc) in (click.UsageError, click.ClickException):
+        return message  # raised by a command, whose messages say what they are about
     where = ctx.command_path.removeprefix("readinglist").strip()
     hint = f"; see '{ctx.command_path} --help'" if isinstance(exc, click.UsageError) else ""
     return f"{where}: {message}{hint}" if where else f"{message}{hint}"

@@ -129,7 +129,7 @@ class QueryCommand(click.Command):
             name = arg.split("=", 1)[0]
             if name in takes_value:
                 skip = takes_value[name] and "=" not in arg
-            elif arg.startswith("--"):
+            elif arg.startswith("--") and not ctx.resilient_parsing:
                 longs = [n for n in takes_value if n.startswith("--")]
                 raise click.NoSuchOption(name, possibilities=longs, ctx=ctx)
         return super().parse_args(ctx, args)

@@ -32,10 +32,10 @@ def cmd_duplicates(env: Env, query: tuple[str, ...], as_json: bool) -> int:
     from ..core.merge import DuplicateIndex
 
     library = env.library()
-    if query:
-        papers = sorted((h.paper for h in library.search(" ".join(query))), key=lambda p: p.added)
-    else:
-        papers = sorted(library, key=lambda p: p.added)
+    # Oldest first: a group starts with the paper that was there first.
+    found = library.search(" ".join(query)) if query else None
+    papers = [h.paper for h in found] if found is not None else list(library)
+    papers.sort(key=lambda p: (p.added, p.key))
     groups = DuplicateIndex.groups(papers)
     if not groups:
         return no_match("no duplicates found")

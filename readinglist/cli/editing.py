@@ -66,7 +66,7 @@ def _parse_entry(text: str) -> Paper:
 
     result = parse_bibtex(text)
     if result.failures:
-        raise EditError(f"the entry does not parse: {result.failures[0]}")
+        raise EditError(f"the entry does not parse: {str(result.failures[0]).rstrip('.')}")
     if len(result.papers) != 1:
         raise EditError(f"expected one entry, found {len(result.papers)}")
     return result.papers[0]
@@ -112,7 +112,8 @@ def _without_error_lines(text: str) -> str:
 
 def _edit_interactively(paper: Paper, bibfiles: Mapping[str, BibFile]) -> Change | None:
     """Open the entry until it parses (on a terminal), or fail with EditError (no
-    terminal). None when the user cancelled: the editor failed, or the file was emptied."""
+    terminal). None when the user cancelled: the editor failed, the file was emptied, or
+    an entry reopened with its error was saved unchanged."""
     from ..core.bibtex import export_bibtex
 
     # With the @string macros and preambles the entry uses, so that it reads back alike.
@@ -123,6 +124,8 @@ def _edit_interactively(paper: Paper, bibfiles: Mapping[str, BibFile]) -> Change
         edited_text = run_editor(text, suffix=".bib")
         if edited_text is None or not _without_error_lines(edited_text).strip():
             return None
+        if text != written_text and edited_text == text:
+            return None  # reopened with the error and left as it was: the user gave up
         try:
             return change_between(written, _parse_entry(_without_error_lines(edited_text)))
         except EditError as exc:

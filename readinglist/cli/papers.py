@@ -32,15 +32,21 @@ query_argument = click.argument(
 
 @click.command("list", cls=QueryCommand)
 @query_argument
+@key_option()
 @json_option()
 @click.option("--limit", type=click.IntRange(min=0), metavar="N", help="At most N papers.")
 @pass_env
-def cmd_list(env: Env, query: tuple[str, ...], as_json: bool, limit: int | None) -> int:
+def cmd_list(
+    env: Env, query: tuple[str, ...], keys: tuple[str, ...], as_json: bool, limit: int | None
+) -> int:
     """List papers matching a query.
 
     Without a query: every paper, newest first.
     """
-    papers = [hit.paper for hit in env.library().search(" ".join(query), limit=limit)]
+    if keys:
+        papers = env.select(query, keys)[:limit]
+    else:
+        papers = [hit.paper for hit in env.library().search(" ".join(query), limit=limit)]
     if not papers:
         return no_match()
     print_papers(papers, as_json)
