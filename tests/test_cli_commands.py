@@ -178,6 +178,70 @@ def test_demo_library(cli: Cli) -> None:
     assert result.code == 0 and result.out.startswith("papers: 317\n")
 
 
+# -- import, add, export, merge-driver: the options the older tests do not reach -----------
+def test_add_with_every_field_option(cli: Cli, tmp_path: Path) -> None:
+    db = tmp_path / "new.json"
+    result = cli("--db", db, "add", "--title", "Relational Inductive Biases", "--author",
+                 "Battaglia, Peter", "--year", "2018", "--tag", "gnn", "--doi", "10.1/gn",
+                 "--arxiv", "1806.01261", "--url", "https://x.example/gn", "--abstract",
+                 "Graph networks.", "--type", "Article")  # fmt: skip
+    assert (result.code, result.out) == (0, "battaglia2018relational\n")
+    added = paper(db, "battaglia2018relational")
+    assert (added.entry_type, added.doi, added.arxiv, added.url, added.abstract, added.tags) == (
+        "article",
+        "10.1/gn",
+        "1806.01261",
+        "https://x.example/gn",
+        "Graph networks.",
+        ("gnn",),
+    )
+    piped = cli(
+        "--db",
+        db,
+        "add",
+        "--bibtex",
+        "-",
+        "--tag",
+        "piped",
+        input="@misc{grossmann2020, title={Stra{\\ss}e}, author={Gro{\\ss}mann, J}}\n",
+    )
+    assert (piped.code, piped.out) == (0, "grossmann2020\n")
+    assert paper(db, "grossmann2020").tags == ("piped",)
+
+
+def test_import_with_a_forced_format(cli: Cli, tmp_path: Path) -> None:
+    from .conftest import DATA
+
+    db = tmp_path / "new.json"
+    listing = DATA / "daily-papers-blank-lines.txt"
+    assert cli("--db", db, "import", "--format", "dailypapers", listing).code == 0
+    forced = cli("--db", db, "import", "--format", "bibtex", listing)
+    assert forced.code == 2 and forced.err.count("\n") == 1
+
+
+def test_export_unicode_and_notes(cli: Cli, db: Path) -> None:
+    cli("--db", db, "edit", "he2016b", "--set", "author=Müller, Jörg")
+    plain = cli("--db", db, "export", "--key", "he2016b").out
+    assert 'M{\\"u}ller' in plain and "annote" not in plain
+    rich = cli("--db", db, "export", "--key", "he2016b", "--unicode", "--notes").out
+    assert "Müller, Jörg" in rich and "annote = {read section 4}" in rich
+
+
+def test_merge_driver_in_process(cli: Cli, tmp_path: Path) -> None:
+    from readinglist.core.changes import Change
+
+    base, ours, theirs = (tmp_path / n for n in ("base.json", "ours.json", "theirs.json"))
+    (alpha,) = Library.open(base).import_papers([Paper("Alpha")]).added
+    for path in (ours, theirs):
+        path.write_bytes(base.read_bytes())
+    Library.open(ours).edit([alpha.id], Change(add_tags=("a",), fields={"title": "Ours"}))
+    Library.open(theirs).edit([alpha.id], Change(add_tags=("b",), fields={"title": "Theirs"}))
+    result = cli("merge-driver", base, ours, theirs)
+    assert result.code == 1 and "title changed both ways" in result.err
+    merged = Library.open(ours).get(alpha.id)
+    assert merged is not None and (merged.title, merged.tags) == ("Ours", ("a", "b"))
+
+
 # -- show ----------------------------------------------------------------------------------------
 def test_show_text_json_and_bibtex(cli: Cli, db: Path) -> None:
     text = cli("--db", db, "show", "vaswani2017").out
