@@ -264,3 +264,28 @@ def test_edit_on_a_terminal_gives_up_when_the_reopened_entry_is_saved_unchanged(
     child.close()
     assert child.exitstatus == 1
     assert db.read_bytes() == before
+
+
+def test_pick_without_a_terminal_with_clipboard_but_no_clipboard_tool(db: Path) -> None:
+    """``pick --clipboard`` in a script with no clipboard program: the choice is still
+    printed, and the missing clipboard is named."""
+    setsid = shutil.which("setsid")
+    assert setsid is not None, "setsid (util-linux) is needed"
+    proc = subprocess.run(
+        [setsid, sys.executable, "-m", "readinglist", "--db", str(db), "pick", "--clipboard",
+         "--format", "cite", "residual"],
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+        env={"PATH": str(Path(sys.executable).parent), "HOME": "/nonexistent"},
+    )  # fmt: skip
+    assert (proc.returncode, proc.stdout) == (0, "\\cite{he2016}\n")
+    assert proc.stderr == "no clipboard found\n"
+
+
+def test_without_a_command_the_tui_opens(db: Path) -> None:
+    command = shlex.join([sys.executable, "-m", "readinglist", "--db", str(db)])
+    child = pexpect.spawn("/bin/sh", ["-c", command], dimensions=(30, 110), timeout=60)
+    child.expect("Deep Residual Learning")
+    child.send("q")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0

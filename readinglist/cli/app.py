@@ -103,8 +103,11 @@ def one_line(exc: click.ClickException) -> str:
     """click's message as one line: ``list: no such option '--jsn' (did you mean
     '--json'?); see 'readinglist list --help'``."""
     possibilities = getattr(exc, "possibilities", None)
-    message = " ".join((exc.message if possibilities else exc.format_message()).split())
-    message = message.rstrip(".")
+    if isinstance(exc, click.NoSuchOption):  # worded alike by every click version
+        message = f"no such option {exc.option_name!r}"
+    else:
+        message = " ".join((exc.message if possibilities else exc.format_message()).split())
+        message = message.rstrip(".")
     if message[:1].isupper() and message[1:2].islower():
         message = message[0].lower() + message[1:]
     if possibilities:

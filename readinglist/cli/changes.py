@@ -230,7 +230,7 @@ def cmd_rm(
             warn("nothing removed")
             return EXIT_NO_MATCH
         gone = library.delete([p.id for p in papers])
-    if gone:
+    if gone and (yes or as_json or not sys.stdout.isatty()):  # (else just listed on stderr)
         print_papers(gone, as_json)
     count = "1 paper" if len(gone) == 1 else f"{len(gone)} papers"
     print(f"removed {count} ('readinglist undo' brings them back)", file=sys.stderr)

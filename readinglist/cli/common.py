@@ -6,6 +6,7 @@ defining the commands costs nothing a command does not use.
 
 from __future__ import annotations
 
+import difflib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -131,7 +132,8 @@ class QueryCommand(click.Command):
                 skip = takes_value[name] and "=" not in arg
             elif arg.startswith("--") and not ctx.resilient_parsing:
                 longs = [n for n in takes_value if n.startswith("--")]
-                raise click.NoSuchOption(name, possibilities=longs, ctx=ctx)
+                close = difflib.get_close_matches(name, longs)
+                raise click.NoSuchOption(name, possibilities=close, ctx=ctx)
         return super().parse_args(ctx, args)
 
     tag_operands = False  # ``+TAG``/``-TAG`` operands (the ``tag`` command)
