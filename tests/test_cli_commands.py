@@ -520,3 +520,14 @@ def test_zsh_completion_offers_keys_tags_commands_and_options(
     complete = ZshComplete(command, {}, "readinglist", "_READINGLIST_COMPLETE")
     values = [item.value for item in complete.get_completions(args[:-1], args[-1])]
     assert values == offered
+
+
+def test_edit_check_passes_on_the_fixture_bib_files(capsys: pytest.CaptureFixture[str]) -> None:
+    """``python -m readinglist.bench.editcheck`` (run by CI on real .bib files): a year,
+    a field and a keyword typed into each fixture entry change that alone."""
+    from readinglist.bench.editcheck import main
+
+    from .conftest import DATA
+
+    assert main([str(DATA)]) == 0
+    assert "rich.bib" in capsys.readouterr().out
