@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from readinglist.core import tokens
+from readinglist.core.bibtex import export_bibtex
+from readinglist.core.changes import Change
 from readinglist.core.keys import base_key
+from readinglist.core.library import Library
 from readinglist.core.merge import DuplicateIndex
 from readinglist.core.model import Paper
 from readinglist.core.text import fold, fold_text, surname, surname_key
@@ -124,3 +128,22 @@ def test_generated_keys_are_ascii_deterministic_and_start_with_surname_and_year(
         assert key.startswith(f"{lead}{year}")
     if braced and author:
         assert lead == fold_text(author).replace(" ", "")
+
+
+def test_keys_made_by_the_old_folding_stay_pinned(tmp_path: Path) -> None:
+    """A key in the library (made when ß was dropped) is never recomputed: reloading,
+    merging the same paper again, editing it and exporting keep it; only a new paper
+    gets a key from the new folding."""
+    db = tmp_path / "lib.json"
+    old = Paper("Straße der Zukunft", key="gromann2020strae", authors=("Großmann, J",), year=2020)
+    stored = Library.open(db).add(old)
+    library = Library.open(db)
+    again = library.import_papers([Paper("Straße der Zukunft!", authors=("Großmann, J",),
+                                         year=2020, doi="10.1/z")])  # fmt: skip
+    assert [p.key for p in again.merged] == ["gromann2020strae"]
+    library.edit([stored.id], Change(fields={"title": "Die Straße der Zukunft"}))
+    assert "@misc{gromann2020strae," in export_bibtex(Library.open(db).papers)
+    new = Library.open(db).import_papers([Paper("Straßenbahn", authors=("Großmann, J",),
+                                                year=2021)]).added  # fmt: skip
+    assert [p.key for p in new] == ["grossmann2021strassenbahn"]
+    assert Library.open(db).by_key("gromann2020strae") is not None
