@@ -448,10 +448,11 @@ def test_duplicates_lists_groups_with_reasons(cli: Cli, db: Path) -> None:
     result = cli("--db", db, "duplicates")
     assert result.code == 0
     head, *rows = result.out.splitlines()
-    assert head == "same title, same DOI:"
+    assert head == "same title, first author and year; same DOI, different title:"
     assert [row.split()[0] for row in rows] == ["he2016", "he2016b", "resnet"]
     groups = [json.loads(line) for line in cli("--db", db, "duplicates", "--json").out.splitlines()]
-    assert groups == [{"reasons": ["same title", "same DOI"],
+    assert groups == [{"reasons": ["same title, first author and year",
+                                   "same DOI, different title"],
                        "keys": ["he2016", "he2016b", "resnet"]}]  # fmt: skip
     assert cli("--db", db, "duplicates", "attention").code == 1  # only among matches
 

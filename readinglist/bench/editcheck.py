@@ -24,16 +24,41 @@ from readinglist.core.bibtex import export_bibtex
 from readinglist.core.changes import Change
 from readinglist.core.errors import ReadinglistError
 from readinglist.core.importers import parse_file
-from readinglist.core.keys import clean_key
-from readinglist.core.model import Paper
+from readinglist.core.model import BibFile, Paper
 
-_YEAR_LINE = re.compile(r"^  year = \{(.*)\}(,?)$", re.MULTILINE)
-_KEYWORDS_LINE = re.compile(r"^  keywords = \{(.*)\}(,?)$", re.MULTILINE)
+_YEAR_LINE = re.compile(r"^  year = (.*?)(,?)$", re.MULTILINE)
+_KEYWORDS = re.compile(r"^  keywords = ([{\"])", re.MULTILINE)
+# The entry's first line (the export may start with @preamble and @string blocks).
+_ENTRY_LINE = re.compile(r"^@(?!string|preamble|comment)\w+\{[^\n]*\n", re.MULTILINE | re.I)
+
+
+def _add_keyword(text: str, word: str) -> str | None:
+    """``text`` with ``word`` added to its braced or quoted keywords value (None when
+    that value is a macro, which a person would not edit this way)."""
+    found = _KEYWORDS.search(text)
+    if found is None:
+        return _insert_field(text, f"keywords = {{{word}}}")
+    depth, at = 0, found.end()
+    while at < len(text):
+        char = text[at]
+        if char == "\\":
+            at += 2
+            continue
+        if found[1] == '"' and char == '"' and depth == 0:
+            break
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth < 0:
+            break
+        at += 1
+    else:
+        return None
+    return f"{text[:at]}, {word}{text[at:]}"
 
 
 def _insert_field(text: str, line: str) -> str:
-    head, newline, rest = text.partition("\n")
-    return f"{head}{newline}  {line},\n{rest}"
+    found = _ENTRY_LINE.search(text)
+    assert found is not None, text
+    return f"{text[: found.end()]}  {line},\n{text[found.end() :]}"
 
 
 def _edits(text: str, written: Paper) -> list[tuple[str, str, Callable[[Change], bool]]]:
@@ -46,17 +71,17 @@ def _edits(text: str, written: Paper) -> list[tuple[str, str, Callable[[Change],
     # A year that was not a number ("1978a") was kept as a BibTeX field; a number
     # typed over it replaces that field.
     extra_year = {"year": None} if "year" in written.extra else {}
-    if _KEYWORDS_LINE.search(text):
-        with_tag = _KEYWORDS_LINE.sub(lambda m: f"  keywords = {{{m[1]}, zzcheck}}{m[2]}", text)
-    else:
-        with_tag = _insert_field(text, "keywords = {zzcheck}")
-    return [
+    with_tag = _add_keyword(text, "zzcheck")
+    edits: list[tuple[str, str, Callable[[Change], bool]]] = [
         ("year", with_year, lambda c: dict(c.fields) == {"year": year}
          and dict(c.extra) == extra_year and not c.add_tags and not c.remove_tags),
         ("field", _insert_field(text, "zzfield = {checked}"),
          lambda c: dict(c.extra) == {"zzfield": "checked"} and _only(c, "extra")),
-        ("keyword", with_tag, lambda c: c.add_tags == ("zzcheck",) and _only(c, "add_tags")),
     ]  # fmt: skip
+    if with_tag is not None:
+        edits.append(("keyword", with_tag,
+                      lambda c: c.add_tags == ("zzcheck",) and _only(c, "add_tags")))  # fmt: skip
+    return edits
 
 
 def _only(change: Change, part: str) -> bool:
@@ -67,12 +92,15 @@ def _only(change: Change, part: str) -> bool:
 
 def check_file(path: Path) -> tuple[int, list[str], list[str]]:
     """Entries checked, edits that gave a change nobody made, entries that cannot be edited."""
-    papers = parse_file(path, "bibtex").papers
+    result = parse_file(path, "bibtex")
+    papers = result.papers
+    # The file's macros and preambles, as a library keeps them for export.
+    bibfiles = {result.source: BibFile(result.source, tuple(result.preambles), result.strings)}
     spurious: list[str] = []
     unreadable: list[str] = []
     for paper in papers:
-        paper = replace(paper, key=clean_key(paper.key) or "entry")
-        text = export_bibtex([paper])
+        paper = replace(paper, key=paper.key or "entry")
+        text = export_bibtex([paper], bibfiles=bibfiles)
         try:
             written = _parse_entry(text)
             if not _only(change_between(written, _parse_entry(text)), ""):

@@ -54,7 +54,7 @@ def cmd_duplicates(env: Env, query: tuple[str, ...], as_json: bool) -> int:
     for group in groups:
         members = [p for p in (library.get(i) for i in group.ids) if p is not None]
         width = min(max(len(p.key) for p in members), 30)
-        out.append(f"{', '.join(group.reasons)}:\n")
+        out.append(f"{'; '.join(group.reasons)}:\n")
         out.extend(f"  {paper_line(p, width)}\n" for p in members)
     write_stdout("".join(out).encode("utf-8"))
     print(

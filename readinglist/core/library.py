@@ -681,7 +681,7 @@ class Library:
         if not valid_key(new_key):
             raise ValueError(
                 f"{new_key!r} is not a usable citation key "
-                "(no spaces and none of , { } ( ) \" # % ~ \\)"
+                '(no spaces and none of , { } ( ) " # % ~ \\)'
             )
         with self.transaction():
             current = self._papers.get(paper_id)
