@@ -29,22 +29,23 @@ def test_core_and_cli_import_without_textual() -> None:
 FAST_PATH = """
 import sys
 from readinglist.cli import main
-code = main([sys.argv[1]])
+code = main(sys.argv[1:])
 heavy = [m for m in ("click", "tinydb", "orjson", "readinglist.core.library") if m in sys.modules]
 print(code, ",".join(heavy), file=sys.stderr)
 """
 
 
 def test_help_and_version_start_without_click_or_the_library() -> None:
-    """Start-up: ``--help`` (at 80+ columns) and ``--version`` import neither click nor
-    the library."""
-    for flag in ("--help", "--version"):
+    """Start-up: ``--help``, ``COMMAND --help`` (at 80+ columns) and ``--version``
+    import neither click nor the library."""
+    for args in (["--help"], ["--version"], ["list", "--help"], ["edit", "-h"]):
         proc = subprocess.run(
-            [sys.executable, "-c", FAST_PATH, flag],
+            [sys.executable, "-c", FAST_PATH, *args],
             capture_output=True,
             text=True,
             check=True,
             env={"COLUMNS": "100", "PATH": ""},
         )
-        assert proc.stderr.split() == ["0"], flag
-        assert proc.stdout.startswith("Usage: readinglist" if flag == "--help" else "readinglist ")
+        assert proc.stderr.split() == ["0"], args
+        expected = "readinglist " if args == ["--version"] else f"Usage: readinglist {args[0]}"
+        assert proc.stdout.startswith(expected.replace("--help", "[OPTIONS]"))

@@ -3,10 +3,10 @@
 Exit codes: 0 ok, 1 nothing matched / cancelled, 2 bad input or usage. Errors are
 one line on stderr; ``--json`` output is one object per line with stable fields.
 
-Start-up matters: ``readinglist --help`` and ``--version`` are answered here without
-importing click (the top-level help is generated from the click commands into
-``_help.py``, and a test keeps the two equal); every command's module is imported
-only when that command runs.
+Start-up matters: ``readinglist --help``, ``readinglist COMMAND --help`` and
+``--version`` are answered here without importing click (the help texts are rendered
+from the click commands into ``_help.py``, and a test keeps them equal); every
+command's module is imported only when that command runs.
 """
 
 from __future__ import annotations
@@ -48,6 +48,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             sys.stdout.write(TOP_HELP)
             return EXIT_OK
+        if len(args) == 2 and args[1] in ("--help", "-h") and _columns() >= HELP_WIDTH:
+            from ._help import COMMAND_HELP
+
+            options, text = COMMAND_HELP.get(args[0], ((), ""))
+            if args[1] in options:
+                sys.stdout.write(text)
+                return EXIT_OK
     from .app import cli
 
     return cli.main(args, prog_name="readinglist", standalone_mode=False)

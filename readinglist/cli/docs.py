@@ -37,6 +37,23 @@ def top_help() -> str:
         return ctx.get_help() + "\n"
 
 
+def _command_context(name: str, root: click.Context) -> click.Context:
+    command = cli.get_command(root, name)
+    assert command is not None
+    return click.Context(command, info_name=name, parent=root, **command.context_settings)
+
+
+def command_help() -> dict[str, tuple[tuple[str, ...], str]]:
+    """``readinglist COMMAND --help`` for every command as click prints it on a terminal
+    of 80+ columns, with the options that ask for it (``tag`` takes ``-h`` as a tag)."""
+    helps = {}
+    with _root_context() as root:
+        for name in cli.list_commands(root):
+            with _command_context(name, root) as ctx:
+                helps[name] = (tuple(ctx.help_option_names), ctx.get_help() + "\n")
+    return helps
+
+
 def _options(command: click.Command, ctx: click.Context) -> list[str]:
     lines = []
     for param in command.get_params(ctx):
@@ -57,9 +74,8 @@ def command_reference() -> str:
     out += _options(cli, root)
     out.append("")
     for name in cli.list_commands(root):
-        command = cli.get_command(root, name)
-        assert command is not None
-        ctx = click.Context(command, info_name=name, parent=root, **command.context_settings)
+        ctx = _command_context(name, root)
+        command = ctx.command
         usage = " ".join(command.collect_usage_pieces(ctx))
         summary = command.get_short_help_str(limit=200)
         out.append(f"- `readinglist {name} {usage}`: {summary}")
@@ -85,13 +101,28 @@ def _literal(line: str) -> str:
 
 
 def _help_module() -> str:
-    return (
-        '"""``readinglist --help``, as click renders it at 80 columns; written by\n'
-        '``python -m readinglist.cli.docs`` (a test checks it is current)."""\n\n'
-        "TOP_HELP = (\n"
-        + "".join(f"    {_literal(line)}\n" for line in top_help().splitlines(keepends=True))
-        + ")\n"
-    )
+    lines = [
+        '"""``readinglist --help`` and ``readinglist COMMAND --help``, as click renders them',
+        "at 80 columns; written by ``python -m readinglist.cli.docs`` (a test checks they are",
+        'current)."""',
+        "",
+        "TOP_HELP = (",
+        *(f"    {_literal(line)}" for line in top_help().splitlines(keepends=True)),
+        ")",
+        "",
+        "# command -> (the options that ask for its help, the help)",
+        "COMMAND_HELP: dict[str, tuple[tuple[str, ...], str]] = {",
+    ]
+    for name, (options, text) in command_help().items():
+        lines.append(f"    {_literal(name)}: (")
+        names = ", ".join(_literal(o) for o in options)
+        lines.append(f"        ({names}{',' if len(options) == 1 else ''}),")
+        lines.append("        (")
+        lines += [f"            {_literal(line)}" for line in text.splitlines(keepends=True)]
+        lines.append("        ),")
+        lines.append("    ),")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
 
 
 def _replace_section(text: str, name: str, body: str) -> str:
