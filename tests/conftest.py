@@ -89,14 +89,26 @@ class Result:
 
 
 @pytest.fixture
-def cli(capsysbinary: pytest.CaptureFixture[bytes]):  # type: ignore[no-untyped-def]
-    """Run the CLI in process: ``cli("--db", path, "list")`` → Result."""
-    from readinglist.cli import main
+def cli():  # type: ignore[no-untyped-def]
+    """Run the CLI in process with click's runner: ``cli("--db", path, "list")`` → Result.
 
-    def run(*args: str | Path) -> Result:
-        code = main([str(a) for a in args])
-        captured = capsysbinary.readouterr()
-        return Result(code, captured.out.decode("utf-8"), captured.err.decode("utf-8"))
+    ``input`` is what stdin holds; ``env`` sets (or, with None, unsets) variables.
+    """
+    from click.testing import CliRunner
+
+    from readinglist.cli.app import cli as command
+
+    runner = CliRunner()
+
+    def run(
+        *args: str | Path,
+        input: str | bytes | None = None,
+        env: dict[str, str | None] | None = None,
+    ) -> Result:
+        result = runner.invoke(
+            command, [str(a) for a in args], input=input, env=env, catch_exceptions=False
+        )
+        return Result(result.exit_code, result.stdout, result.stderr)
 
     return run
 

@@ -1,35 +1,48 @@
-"""The README documents every command, option and key binding the code has."""
+"""The README documents every command, option and key binding the code has; its command
+reference and key table are generated from the code, and fail here when they drift."""
 
 from __future__ import annotations
 
-import argparse
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import click
 import pytest
 
-from readinglist.cli import _build_parser
+from readinglist.cli import _help
+from readinglist.cli.app import cli
+from readinglist.cli.docs import (
+    HELP_MODULE,
+    _help_module,
+    command_help,
+    generated_readme,
+    top_help,
+)
 from readinglist.tui.bindings import binding_ids
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 
 
-def _subcommands() -> dict[str, argparse.ArgumentParser]:
-    parser = _build_parser()
-    (action,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
-    return dict(action.choices)
+def _commands() -> dict[str, click.Command]:
+    ctx = click.Context(cli, info_name="readinglist")
+    return {name: cli.get_command(ctx, name) for name in cli.list_commands(ctx)}  # type: ignore[misc]
 
 
-@pytest.mark.parametrize("name", sorted(_subcommands()))
+@pytest.mark.parametrize("name", sorted(_commands()))
 def test_every_command_is_documented_with_its_options(name: str) -> None:
     assert f"readinglist {name}" in README
-    for action in _subcommands()[name]._actions:
-        for option in action.option_strings:
+    for param in _commands()[name].params:
+        for option in getattr(param, "opts", []):
             if option.startswith("--") and option != "--help":
                 assert option in README, f"{name} {option} is not in the README"
 
 
 def test_global_options_are_documented() -> None:
-    for option in ("--db", "--config", "--demo", "READINGLIST_DB", "READINGLIST_CONFIG"):
+    for option in ("--db", "--config", "--demo", "--version", "READINGLIST_DB",
+                   "READINGLIST_CONFIG"):  # fmt: skip
         assert option in README
 
 
@@ -38,7 +51,69 @@ def test_every_binding_id_is_in_the_key_table() -> None:
     assert missing == []
 
 
-def test_every_command_has_help() -> None:
-    for name, parser in _subcommands().items():
-        assert parser.format_help().strip(), name
-        assert parser.description or any(a.help for a in parser._actions if a.dest != "help")
+def test_every_command_and_option_has_help() -> None:
+    for name, command in _commands().items():
+        assert command.help and command.get_short_help_str(), name
+        for param in command.params:
+            if isinstance(param, click.Option):
+                assert param.help, f"{name} {param.opts}"
+
+
+def test_readme_reference_and_key_table_are_generated_from_the_code() -> None:
+    """Fails when a command, an option, a help text or a key binding changed without
+    ``python -m readinglist.cli.docs``."""
+    assert generated_readme(README) == README
+    assert "<!-- commands:start -->\nGlobal options" in README
+    assert "| `j` `↓` | Down | `list.down` |" in README
+
+
+def test_readme_keeps_its_two_set_up_commands_at_the_top() -> None:
+    lines = README.splitlines()
+    assert lines[:5] == [
+        "# readinglist",
+        "",
+        "```sh",
+        "python3 -m venv .venv && . .venv/bin/activate && pip install . && readinglist --demo",
+        'python3 -m venv .venv && . .venv/bin/activate && pip install -e ".[test]"'
+        " && python -m pytest",
+    ]
+
+
+RENDER = """
+import contextlib, io, json, sys
+from readinglist.cli.app import cli
+out = {}
+for args in json.loads(sys.argv[1]):
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        code = cli.main(args, prog_name="readinglist", standalone_mode=False)
+    out[" ".join(args)] = [code, buffer.getvalue()]
+print(json.dumps(out))
+"""
+
+
+def _rendered_by_click(*commands: list[str]) -> dict[str, list[object]]:
+    """Help as click prints it in a real process on a 120-column terminal (click's
+    test runner forces 80 columns, so it cannot show this)."""
+    proc = subprocess.run(
+        [sys.executable, "-c", RENDER, json.dumps(commands)],
+        capture_output=True, text=True, check=True, env={**os.environ, "COLUMNS": "120"},
+    )  # fmt: skip
+    rendered: dict[str, list[object]] = json.loads(proc.stdout)
+    return rendered
+
+
+def test_cached_help_is_what_click_prints() -> None:
+    """``readinglist --help`` and ``readinglist COMMAND --help`` are answered from
+    ``_help.py`` without importing click; they must say what click would."""
+    assert HELP_MODULE.read_text(encoding="utf-8") == _help_module()
+    assert top_help() == _help.TOP_HELP
+    assert command_help() == _help.COMMAND_HELP
+    asks = [["--help"], *([name, option] for name, (options, _t) in
+                          _help.COMMAND_HELP.items() for option in options)]  # fmt: skip
+    rendered = _rendered_by_click(*asks)
+    assert rendered.pop("--help") == [0, _help.TOP_HELP]
+    for asked, (code, text) in rendered.items():
+        assert (code, text) == (0, _help.COMMAND_HELP[asked.split()[0]][1]), asked
+    assert _help.COMMAND_HELP["tag"][0] == ("--help",)  # tag -hard removes the tag "hard"
+    assert all("-h" in o for name, (o, _t) in _help.COMMAND_HELP.items() if name != "tag")

@@ -7,11 +7,11 @@ import sys
 
 CHECK = """
 import importlib, pkgutil, sys
-import readinglist.core as core
+import readinglist.core as core, readinglist.cli as cli
 names = [m.name for m in pkgutil.walk_packages(core.__path__, "readinglist.core.")]
+names += [m.name for m in pkgutil.walk_packages(cli.__path__, "readinglist.cli.")]
 for name in names:
     importlib.import_module(name)
-import readinglist.cli, readinglist.commands
 leaked = sorted(m for m in sys.modules if m == "textual" or m.startswith("textual."))
 print(len(names), ",".join(leaked))
 """
@@ -22,5 +22,30 @@ def test_core_and_cli_import_without_textual() -> None:
         [sys.executable, "-c", CHECK], capture_output=True, text=True, check=True
     ).stdout.split()
     modules, leaked = int(out[0]), out[1:] if len(out) > 1 else []
-    assert modules >= 8  # model, storage, library, merge, keys, importers, ...
+    assert modules >= 16  # model, storage, library, merge, keys, importers, cli commands, ...
     assert leaked == []
+
+
+FAST_PATH = """
+import sys
+from readinglist.cli import main
+code = main(sys.argv[1:])
+heavy = [m for m in ("click", "tinydb", "orjson", "readinglist.core.library") if m in sys.modules]
+print(code, ",".join(heavy), file=sys.stderr)
+"""
+
+
+def test_help_and_version_start_without_click_or_the_library() -> None:
+    """Start-up: ``--help``, ``COMMAND --help`` (at 80+ columns) and ``--version``
+    import neither click nor the library."""
+    for args in (["--help"], ["--version"], ["list", "--help"], ["edit", "-h"]):
+        proc = subprocess.run(
+            [sys.executable, "-c", FAST_PATH, *args],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"COLUMNS": "100", "PATH": ""},
+        )
+        assert proc.stderr.split() == ["0"], args
+        expected = "readinglist " if args == ["--version"] else f"Usage: readinglist {args[0]}"
+        assert proc.stdout.startswith(expected.replace("--help", "[OPTIONS]"))

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Container
 
-from .model import Paper, fold_text
+from .model import Paper
+from .text import fold_text, surname_key
 
 DEFAULT_PATTERN = "{author}{year}{title}"
 
@@ -77,18 +78,6 @@ def valid_key(key: str) -> bool:
     return bool(key) and _KEY_FORBIDDEN.search(key) is None
 
 
-def _surname(author: str) -> str:
-    if author.startswith("{") and author.endswith("}"):
-        return "".join(fold_text(author).split())  # an institution: all of its name
-    if "," in author:
-        last = author.split(",", 1)[0]
-    else:
-        parts = author.split()
-        last = parts[-1] if parts else ""
-    words = fold_text(last).split()
-    return "".join(words)
-
-
 def _title_words(title: str) -> list[str]:
     return [w for w in fold_text(title).split() if w not in STOP_WORDS]
 
@@ -101,7 +90,7 @@ def base_key(paper: Paper, pattern: str = DEFAULT_PATTERN) -> str:
     Without authors or year the pattern falls back to title words so the key still
     says something (``efficientlocalattention``).
     """
-    author = _surname(paper.authors[0]) if paper.authors else ""
+    author = surname_key(paper.authors[0]) if paper.authors else ""
     year = str(paper.year) if paper.year else ""
     words = _title_words(paper.title) or fold_text(paper.title).split()
     values = {

@@ -24,8 +24,8 @@ from .errors import LibraryError
 from .history import Entry, History, UndoReport, fingerprint
 from .importers.base import ParseResult
 from .importing import ImportPlan, ImportReport
-from .keys import DEFAULT_PATTERN, assign_key, made_from, unique_key
-from .merge import DuplicateIndex
+from .keys import DEFAULT_PATTERN, assign_key, made_from, unique_key, valid_key
+from .merge import DuplicateIndex, merge_into
 from .model import BibFile, Paper, PaperFormatError, added_stamps, new_id, now_iso
 from .storage import AtomicJSONStorage, file_signature, gc_paused
 
@@ -673,6 +673,79 @@ class Library:
             self._insert(back)
             report.reverted = len(doomed) + len(reverted) + len(back)
         return report
+
+    def rekey(self, paper_id: str, new_key: str) -> Paper:
+        """Give a paper a new citation key. The old key stays an alias, so every
+        ``\\cite`` of it keeps resolving; ``undo`` puts it back. Raises ValueError for a
+        key BibTeX cannot use or one another paper holds (BibTeX ignores case)."""
+        if not valid_key(new_key):
+            raise ValueError(
+                f"{new_key!r} is not a usable citation key "
+                '(no spaces and none of , { } ( ) " # % ~ \\)'
+            )
+        with self.transaction():
+            current = self._papers.get(paper_id)
+            if current is None:
+                raise ValueError("that paper is no longer in the library")
+            if new_key == current.key:
+                return current
+            folded = new_key.casefold()
+            for key, owner in self._keys.items():
+                if owner != paper_id and key.casefold() == folded:
+                    raise ValueError(f"key {new_key!r} is taken by {self._papers[owner].key!r}")
+            aliases = tuple(a for a in current.aliases if a != new_key)
+            stamp = now_iso()
+            renamed = replace(current, key=new_key, aliases=(*aliases, current.key), updated=stamp)
+            self._replace([renamed])
+            label = f"rekey {current.key} → {new_key}"
+            self._record(Entry(label, stamp, edits={paper_id: diff(current, renamed)}))
+        return renamed
+
+    def merge(self, keep_id: str, other_ids: Iterable[str]) -> Paper:
+        """Fold other papers into one, as one undoable change: their tags, notes and
+        the fields it lacks join it, their keys become its aliases, and they are
+        removed. Returns the merged paper."""
+        with self.transaction():
+            keep = self._papers.get(keep_id)
+            if keep is None:
+                raise ValueError("that paper is no longer in the library")
+            others = [
+                self._papers[i]
+                for i in dict.fromkeys(other_ids)
+                if i != keep_id and i in self._papers
+            ]
+            if not others:
+                return keep
+            merged = keep
+            for other in others:
+                merged = merge_into(merged, other)
+                notes = merged.notes
+                if other.notes.strip() and other.notes.strip() not in notes:
+                    notes = f"{notes.rstrip()}\n\n{other.notes.strip()}" if notes else other.notes
+                merged = replace(
+                    merged,
+                    notes=notes,
+                    aliases=tuple(
+                        dict.fromkeys(
+                            a for a in (*merged.aliases, other.key, *other.aliases) if a != keep.key
+                        )
+                    ),
+                    rating=merged.rating if merged.rating is not None else other.rating,
+                    priority=merged.priority if merged.priority is not None else other.priority,
+                )
+            stamp = now_iso()
+            merged = replace(merged, updated=stamp)
+            self._remove(others)
+            self._replace([merged])
+            self._record(
+                Entry(
+                    f"merge {', '.join(o.key for o in others)} into {keep.key}",
+                    stamp,
+                    edits={keep.id: diff(keep, merged)},
+                    removed=[o.to_doc() for o in others],
+                )
+            )
+        return merged
 
 
 class _Listing(Sequence["Hit"]):

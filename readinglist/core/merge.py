@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
-from .model import Paper, fold_text, merge_tags, normalise_arxiv, normalise_doi
+from .model import Paper, merge_tags, normalise_arxiv, normalise_doi
+from .text import fold_text, surname_key
 
 CANDIDATE_RATIO = 90.0  # cheap prefilter; the word rule below decides
 MAX_WORD_TYPOS = 2
@@ -80,11 +82,7 @@ def _blocks(folded: str, slack: int = 0) -> list[Block]:
 
 
 def _surname(paper: Paper) -> str:
-    if not paper.authors:
-        return ""
-    first = paper.authors[0]
-    last = first.split(",", 1)[0] if "," in first else (first.split() or [""])[-1]
-    return fold_text(last).replace(" ", "")
+    return surname_key(paper.authors[0]) if paper.authors else ""
 
 
 def _compatible(a: tuple[str, int | None], b: tuple[str, int | None]) -> bool:
@@ -212,6 +210,15 @@ class DuplicateIndex:
         found = self.match(paper)
         return found.paper_id if found else None
 
+    @classmethod
+    def groups(cls, papers: Iterable[Paper]) -> list[DuplicateGroup]:
+        """The papers that duplicate one another, grouped, each group with the reasons
+        of its matches (``"same DOI"``, ``"near-identical title"``, ...).
+
+        Each paper is matched against those before it, as an import would match it.
+        """
+        return _group_duplicates(cls(), papers)
+
 
 @dataclass(frozen=True, slots=True)
 class Match:
@@ -256,3 +263,47 @@ def merge_into(existing: Paper, incoming: Paper) -> Paper:
     if not changes:
         return existing
     return replace(existing, **changes)  # type: ignore[arg-type]
+
+
+# -- reporting duplicates already in a library -----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateGroup:
+    """Papers (by id, in the order given) that look like one paper, and why."""
+
+    ids: tuple[str, ...]
+    reasons: tuple[str, ...]
+
+
+def _group_duplicates(index: DuplicateIndex, papers: Iterable[Paper]) -> list[DuplicateGroup]:
+    order: dict[str, Paper] = {}
+    parent: dict[str, str] = {}
+    reasons: dict[str, list[str]] = {}
+
+    def root(paper_id: str) -> str:
+        while parent[paper_id] != paper_id:
+            parent[paper_id] = parent[parent[paper_id]]
+            paper_id = parent[paper_id]
+        return paper_id
+
+    for paper in papers:
+        order[paper.id] = paper
+        parent[paper.id] = paper.id
+        found = index.match(paper)
+        if found is not None and found.paper_id in order:
+            a, b = root(found.paper_id), root(paper.id)
+            parent[b] = a
+            known = reasons.setdefault(a, [])
+            for why in [*reasons.pop(b, []), found.reason]:
+                if why not in known:
+                    known.append(why)
+        index.add(paper)
+    members: dict[str, list[str]] = {}
+    for paper_id in order:
+        members.setdefault(root(paper_id), []).append(paper_id)
+    return [
+        DuplicateGroup(tuple(ids), tuple(reasons.get(top, ())))
+        for top, ids in members.items()
+        if len(ids) > 1
+    ]

@@ -10,11 +10,13 @@ from __future__ import annotations
 import itertools
 import os
 import re
-import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
+
+from .text import fold_text as fold_text  # re-exported: folding lives in ``text``
+from .text import surname
 
 STATUSES: tuple[str, ...] = ("unread", "reading", "read", "skipped")
 STATUS_CYCLE: tuple[str, ...] = ("unread", "reading", "read")
@@ -256,13 +258,8 @@ class Paper:
     # -- convenient views ----------------------------------------------------
     @property
     def first_author(self) -> str:
-        """Surname of the first author ("Last, First" → "Last"), or ""."""
-        if not self.authors:
-            return ""
-        first = self.authors[0]
-        if first.startswith("{") and first.endswith("}"):  # an institution: "{ACME Corp}"
-            return first[1:-1]
-        return first.split(",", 1)[0].strip()
+        """Surname of the first author ("Last, First" → "Last"; see ``text.surname``), or ""."""
+        return surname(self.authors[0]) if self.authors else ""
 
     @property
     def link(self) -> str:
@@ -361,22 +358,6 @@ def next_status(status: str) -> str:
     if status not in STATUS_CYCLE:
         return STATUS_CYCLE[0]
     return STATUS_CYCLE[(STATUS_CYCLE.index(status) + 1) % len(STATUS_CYCLE)]
-
-
-_LATEX_COMMAND = re.compile(r"\\[a-zA-Z]+\s*|\\.")
-_NON_WORD = re.compile(r"[^0-9a-z]+")
-
-
-def fold_text(text: str) -> str:
-    """Lower-case ASCII words separated by single spaces: LaTeX, accents, punctuation gone.
-
-    Used for duplicate detection (``{ELA}: Efficient`` ≡ ``ELA - efficient``) and for
-    building ASCII citation keys.
-    """
-    text = _LATEX_COMMAND.sub("", text)
-    text = unicodedata.normalize("NFKD", text)
-    text = text.encode("ascii", "ignore").decode("ascii").lower()
-    return _NON_WORD.sub(" ", text).strip()
 
 
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)

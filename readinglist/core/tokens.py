@@ -8,30 +8,11 @@ why these few functions live in one place.
 from __future__ import annotations
 
 import re
-import unicodedata
 
-# Letters that NFKD does not decompose but users type in ASCII.
-_SPECIAL = str.maketrans(
-    {
-        "ß": "ss",
-        "ẞ": "SS",
-        "ø": "o",
-        "Ø": "O",
-        "ł": "l",
-        "Ł": "L",
-        "đ": "d",
-        "Đ": "D",
-        "æ": "ae",
-        "Æ": "AE",
-        "œ": "oe",
-        "Œ": "OE",
-        "ı": "i",
-        "þ": "th",
-        "Þ": "TH",
-        "’": "'",
-    }
-)
-_MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+# One folding for the whole program (keys and duplicate detection use it too).
+from .text import fold as fold
+from .text import strip_accents as strip_accents
+
 WORD = re.compile(r"[^\W_]+")
 # Hyphenated or apostrophe compounds: "Eye-Tracking", "Pro-cessing", "Google's".
 _COMPOUND = re.compile(r"(?<![^\W_])[^\W_]++(?:['-][^\W_]++)+")
@@ -55,18 +36,6 @@ _ASCII_CLASSES = bytes(
 _PIECES = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+|[^\W_0-9a-zA-Z]+")
 # Short fields hold few distinct words; a bulk build memoises terms per word.
 _CHUNK_CACHE_LIMIT = 200_000
-
-
-def strip_accents(text: str) -> str:
-    """Remove diacritics but keep case and length-changing letters spelled out (ß → ss)."""
-    if text.isascii():
-        return text
-    return _MARKS.sub("", unicodedata.normalize("NFKD", text.translate(_SPECIAL)))
-
-
-def fold(text: str) -> str:
-    """Lower-case, accent-free form used for every comparison."""
-    return strip_accents(text).lower()
 
 
 def query_words(text: str) -> list[str]:

@@ -1,0 +1,151 @@
+"""Commands that bring papers in: import and add."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from . import EXIT_BAD_INPUT, EXIT_OK
+from .common import Env, pass_env
+
+if TYPE_CHECKING:
+    from ..core.importers.base import ParseResult
+    from ..core.importing import ImportReport
+
+
+def _progress_printer() -> Callable[[int, int], None] | None:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done == total else ""
+        print(f"\rimporting {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return show
+
+
+def _report(name: str, report: ImportReport, result: ParseResult | None = None) -> None:
+    name = "stdin" if name == "-" else name
+    print(f"{name}: {report.summary()}")
+    for note in report.notes:
+        print(f"{name}: {note}")
+    for repaired in result.repaired if result else ():
+        print(f"readinglist: {name}: {repaired}", file=sys.stderr)
+    for failure in report.failed:
+        print(f"readinglist: {name}: {failure}", file=sys.stderr)
+
+
+def _parse_input(name: str, fmt: str) -> ParseResult:
+    """A file, or standard input for ``-``: same decoding and checks either way."""
+    from ..core.importers import parse_bytes, parse_file
+
+    if name == "-":
+        return parse_bytes(sys.stdin.buffer.read(), fmt, "stdin")
+    return parse_file(Path(name), fmt)
+
+
+@click.command("import")
+@click.argument("files", nargs=-1, required=True, metavar="FILE...", type=click.Path())
+@click.option(
+    "--format",
+    "fmt",
+    default="auto",
+    show_default=True,
+    type=click.Choice(["auto", "dailypapers", "bibtex"]),
+    help="The files' format (auto sniffs it).",
+)
+@click.option("--tag", "tags", multiple=True, metavar="TAG", help="Tag the papers it adds.")
+@click.option(
+    "--tag-existing",
+    is_flag=True,
+    help="Also tag papers already in the library (re-imports keep triage otherwise).",
+)
+@pass_env
+def cmd_import(
+    env: Env, files: tuple[str, ...], fmt: str, tags: tuple[str, ...], tag_existing: bool
+) -> int:
+    """Import Daily Papers listings or BibTeX files.
+
+    FILE - reads stdin. Papers already in the library are merged, not duplicated.
+    """
+    # Parse everything first: one bad file means nothing is written.
+    parsed = [(name, _parse_input(name, fmt)) for name in files]
+    library = env.library()
+    for name, result in parsed:
+        report = library.import_parsed(
+            result, tags=tags, tag_existing=tag_existing, progress=_progress_printer()
+        )
+        _report(name, report, result)
+    return EXIT_OK
+
+
+@click.command("add")
+@click.option("--title", help="The paper's title.")
+@click.option(
+    "--author", "authors", multiple=True, metavar="NAME", help='"Last, First" (repeatable).'
+)
+@click.option("--year", type=int, metavar="YEAR", help="Publication year.")
+@click.option("--tag", "tags", multiple=True, metavar="TAG", help="A tag (repeatable).")
+@click.option("--doi", default="", help="DOI.")
+@click.option("--arxiv", default="", help="arXiv id.")
+@click.option("--url", default="", help="Link to the paper.")
+@click.option("--abstract", default="", help="Abstract.")
+@click.option(
+    "--type", "entry_type", default="misc", metavar="TYPE", help="BibTeX entry type (misc)."
+)
+@click.option(
+    "--bibtex",
+    metavar="FILE",
+    type=click.Path(),
+    help="Read the paper(s) from a .bib file ('-' for stdin).",
+)
+@pass_env
+def cmd_add(
+    env: Env,
+    title: str | None,
+    authors: tuple[str, ...],
+    year: int | None,
+    tags: tuple[str, ...],
+    doi: str,
+    arxiv: str,
+    url: str,
+    abstract: str,
+    entry_type: str,
+    bibtex: str | None,
+) -> int:
+    """Add one paper from fields or from BibTeX.
+
+    Prints its citation key (or that of the paper it was merged into).
+    """
+    from ..core.model import Paper
+
+    if bibtex:
+        result = _parse_input(bibtex, "bibtex")
+        report = env.library().import_parsed(result, tags=tags)
+        for paper in report.added + report.merged + report.unchanged:
+            print(paper.key)
+        if report.failed or report.notes or result.repaired:
+            _report(bibtex, report, result)
+        return EXIT_OK if report.added or report.merged or report.unchanged else EXIT_BAD_INPUT
+    if not title or not title.strip():
+        raise click.UsageError("add needs --title TITLE or --bibtex FILE")
+    paper = Paper(
+        title=title.strip(),
+        authors=tuple(a.strip() for a in authors if a.strip()),
+        year=year,
+        tags=tags,
+        doi=doi,
+        arxiv=arxiv,
+        url=url,
+        abstract=abstract,
+        entry_type=entry_type.lower(),
+    )
+    report = env.library().import_papers([paper])
+    if report.unchanged:
+        print("readinglist: already in the library; nothing changed", file=sys.stderr)
+    print((report.added + report.merged + report.unchanged)[0].key)
+    return EXIT_OK
