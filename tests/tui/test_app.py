@@ -34,8 +34,8 @@ async def test_help_lists_every_binding(make_app: Callable[..., ReadingListApp])
         await pilot.press("question_mark")
         await wait_for_screen(pilot, HelpScreen)
         text = _render(app.screen.query_one("#help-table", Static))
-        for _, group in SECTIONS:
-            for binding in group:
+        for section in SECTIONS:
+            for binding in section.bindings:
                 assert binding.description in text
         await pilot.press("escape")
         await pilot.pause()
