@@ -54,8 +54,13 @@ def run_command(args: argparse.Namespace) -> int:
         return _run_tui(args, settings, warnings)
     for warning in warnings:
         print(f"readinglist: warning: {warning}", file=sys.stderr)
-    library = _open(args, settings)
     handler: Callable[[argparse.Namespace, Library, Settings], int] = COMMANDS[args.command]
+    if args.command == "pick":
+        from .pick import keys_held
+
+        with keys_held():  # keys typed while the library loads are kept for the picker
+            return handler(args, _open(args, settings), settings)
+    library = _open(args, settings)
     return handler(args, library, settings)
 
 
