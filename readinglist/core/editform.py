@@ -1,117 +1,150 @@
-"""Editing a paper as BibTeX text in the user's editor (``E`` in the TUI; meant for
-``readinglist edit KEY`` too, so both show the same form).
+"""Editing a paper as BibTeX text in the user's editor: ``E`` in the TUI, and the
+form ``readinglist edit KEY`` opens (one module, so both show and read the same).
 
-The form is the paper's own export (Unicode kept, so accents read as letters). What
-comes back is read with the BibTeX importer, and only the fields the user changed
-become a :class:`~readinglist.core.changes.Change`: the form is read back both as it
-was written and as edited, and the two readings are compared, so a field the user did
-not touch never changes even where export and import are not exact inverses. The
+The entry is written by the exporter and read back by the importer; what is saved
+is a :class:`~readinglist.core.changes.Change` of the fields whose parsed value
+differs between the entry as written and as edited. Comparing two parses of the
+same writer's output, rather than the edited entry with the stored paper, means a
+field the user did not touch is never set, so it keeps its raw ``.bib`` text. The
 change is then applied like any other, under the library lock to the paper as it is
 on disk by then.
+
+An entry that cannot be saved is reopened with the reason in comment lines at the
+top (:func:`with_error`); those lines are ignored when it is read again.
 """
 
 from __future__ import annotations
 
 import os
-import shlex
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Any
 
-from .bibtex import export_bibtex
 from .changes import Change
 from .errors import ReadinglistError
-from .importers.bibtex import parse_bibtex
 from .model import Paper
 
-__all__ = ["FORM_FIELDS", "editor_command", "form_change", "paper_form", "run_editor"]
+__all__ = [
+    "ERROR_MARK",
+    "EditError",
+    "change_between",
+    "editor_command",
+    "entry_text",
+    "form_change",
+    "parse_entry",
+    "run_editor",
+    "with_error",
+    "without_error_lines",
+]
 
-# Paper attributes the form can change (tags go through ``keywords``; every other
-# BibTeX field through ``extra``).
-FORM_FIELDS: tuple[str, ...] = (
-    "entry_type", "title", "authors", "abstract", "year", "venue", "doi", "arxiv", "url",
+# Paper attributes an edited entry can change (the key is renamed with ``rekey``;
+# tags are the ``keywords`` field; every other field goes through ``extra``).
+EDITABLE: tuple[str, ...] = (
+    "entry_type", "title", "authors", "year", "venue", "doi", "arxiv", "url", "abstract",
 )  # fmt: skip
-
-_HEADER = (
-    "% Edit the entry, save and quit. Fields you leave alone stay as they are.\n"
-    "% The citation key cannot change here (readinglist rekey OLD NEW does that).\n"
-    "% Tags are the keywords field. Empty the file to cancel.\n\n"
-)
+ERROR_MARK = "% readinglist: "
 
 
-def paper_form(paper: Paper) -> str:
-    """The text the editor opens: a short header comment and the paper's entry."""
-    return _HEADER + export_bibtex([paper], unicode=True)
+class EditError(ReadinglistError):
+    """The edited entry cannot be saved; the message says why."""
 
 
-def _one_paper(text: str, what: str) -> Paper:
+def entry_text(paper: Paper) -> str:
+    """The text the editor opens: the paper's entry as an export writes it."""
+    from .bibtex import export_bibtex
+
+    return export_bibtex([paper])
+
+
+def parse_entry(text: str) -> Paper:
+    """The one entry of ``text``; :class:`EditError` when there is not exactly one
+    readable entry."""
+    from .importers.bibtex import parse_bibtex
+
     result = parse_bibtex(text)
     if result.failures:
-        raise ReadinglistError(f"the {what} entry cannot be read: {result.failures[0]}")
+        raise EditError(f"the entry does not parse: {str(result.failures[0]).rstrip('.')}")
     if len(result.papers) != 1:
-        raise ReadinglistError(
-            f"the {what} text holds {len(result.papers)} entries; expected exactly one"
-        )
+        raise EditError(f"expected one entry, found {len(result.papers)}")
     return result.papers[0]
 
 
-def form_change(form: str, edited: str) -> Change | None:
-    """The change from ``form`` (as :func:`paper_form` made it) to ``edited``; None
-    when the user emptied the text (cancel). Raises :class:`ReadinglistError` when
-    the edited text is not one readable entry, or its key was changed."""
-    if not edited.strip():
-        return None
-    before = _one_paper(form, "original")
-    after = _one_paper(edited, "edited")
-    if after.key != before.key:
-        raise ReadinglistError(
-            f"the citation key cannot be changed here ({before.key} → {after.key}); "
-            "use readinglist rekey"
+def change_between(written: Paper, edited: Paper) -> Change:
+    """The change that turns what was written into what was saved, field by field."""
+    if edited.key != written.key:
+        raise EditError(
+            f"the key cannot be changed here (use 'readinglist rekey {written.key} {edited.key}')"
         )
-    fields: dict[str, Any] = {
-        name: getattr(after, name)
-        for name in FORM_FIELDS
-        if getattr(after, name) != getattr(before, name)
+    year = edited.extra.get("year")
+    if year is not None and year != written.extra.get("year"):
+        raise EditError(f"year {year!r} is not a year")
+    fields = {
+        name: getattr(edited, name)
+        for name in EDITABLE
+        if getattr(edited, name) != getattr(written, name)
     }
-    old_tags = {t.casefold() for t in before.tags}
-    new_tags = {t.casefold() for t in after.tags}
-    add = tuple(t for t in after.tags if t.casefold() not in old_tags)
-    remove = tuple(t for t in before.tags if t.casefold() not in new_tags)
-    extra = {
-        name: after.extra.get(name)
-        for name in sorted(before.extra.keys() | after.extra.keys())
-        if before.extra.get(name) != after.extra.get(name)
+    before = {t.casefold() for t in written.tags}
+    after = {t.casefold() for t in edited.tags}
+    extra: dict[str, str | None] = {
+        name: edited.extra.get(name)
+        for name in sorted(written.extra.keys() | edited.extra.keys())
+        if written.extra.get(name) != edited.extra.get(name)
     }
-    return Change(add_tags=add, remove_tags=remove, fields=fields, extra=extra)
+    try:
+        return Change(
+            add_tags=tuple(t for t in edited.tags if t.casefold() not in before),
+            remove_tags=tuple(t for t in written.tags if t.casefold() not in after),
+            fields=fields,
+            extra=extra,
+        )
+    except ValueError as exc:
+        raise EditError(str(exc)) from None
 
 
-def editor_command() -> list[str]:
-    """``$VISUAL``, else ``$EDITOR``, else ``vi``, split as a shell would."""
-    command = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    return shlex.split(command)
+def without_error_lines(text: str) -> str:
+    return "".join(line for line in text.splitlines(True) if not line.startswith(ERROR_MARK))
 
 
-def run_editor(text: str, *, name: str = "readinglist.txt") -> str:
-    """Open ``text`` in the user's editor as a file called ``name`` (its suffix picks
-    the editor's syntax mode) and return what was saved. The caller gives the editor
-    the terminal (the TUI suspends itself)."""
-    command = editor_command()
-    with tempfile.TemporaryDirectory(prefix="readinglist-") as folder:
-        path = Path(folder) / name
+def with_error(text: str, message: str) -> str:
+    """``text`` to reopen, with why it could not be saved at the top."""
+    return (
+        f"{ERROR_MARK}{message}\n"
+        f"{ERROR_MARK}fix the entry and save; empty the file to cancel\n"
+        + without_error_lines(text)
+    )
+
+
+def form_change(written_text: str, edited_text: str) -> Change | None:
+    """The change from ``written_text`` (:func:`entry_text`) to ``edited_text``; None
+    when the user emptied the file (cancel). Raises :class:`EditError`."""
+    edited_text = without_error_lines(edited_text)
+    if not edited_text.strip():
+        return None
+    return change_between(parse_entry(written_text), parse_entry(edited_text))
+
+
+def editor_command() -> str:
+    return os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+
+
+def run_editor(text: str, *, suffix: str = ".bib") -> str | None:
+    """Let the user edit ``text`` in their editor (the caller hands over the
+    terminal); what was saved, or None when the editor exited with an error (``:cq``
+    in vim). :class:`EditError` when it cannot be started at all."""
+    with tempfile.TemporaryDirectory(prefix="readinglist-") as tmp:
+        path = Path(tmp) / f"edit{suffix}"
         path.write_text(text, encoding="utf-8")
+        editor = editor_command()
         try:
-            done = subprocess.run([*command, str(path)], check=False)
+            # Through the shell, as git does: EDITOR may carry options ("code --wait").
+            done = subprocess.run(["/bin/sh", "-c", f'{editor} "$@"', editor, str(path)])
         except OSError as exc:
-            raise ReadinglistError(
-                f"cannot start the editor {shlex.join(command)}: {exc.strerror or exc} "
-                "(set $EDITOR)"
-            ) from None
+            raise EditError(f"cannot run the editor {editor!r}: {exc.strerror or exc}") from None
+        if done.returncode == 127:
+            raise EditError(f"cannot run the editor {editor!r} (set $VISUAL or $EDITOR)")
         if done.returncode != 0:
-            raise ReadinglistError(
-                f"the editor exited with status {done.returncode}; nothing was changed"
-            )
+            return None
         try:
             return path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
-            raise ReadinglistError("the edited file is not UTF-8; nothing was changed") from None
+            raise EditError("the edited file is not UTF-8") from None

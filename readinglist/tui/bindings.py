@@ -18,7 +18,8 @@ from .widgets.paper_list import PaperList
 
 APP_BINDINGS: list[Binding] = [
     Binding("question_mark", "help", "Help", id="app.help"),
-    Binding("ctrl+p", "command_palette", "Commands", id="app.palette", priority=True),
+    # Not in the footer's key list: the footer shows the palette key on its own.
+    Binding("ctrl+p", "command_palette", "Commands", show=False, id="app.palette", priority=True),
 ]
 
 # The main screen: searching, marking, the layout.

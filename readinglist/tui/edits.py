@@ -13,6 +13,7 @@ history.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import webbrowser
 from collections.abc import Callable, Coroutine, Sequence
@@ -130,8 +131,10 @@ class PaperActions:
             if isinstance(message, str):
                 message = Notice(message)
             if message:
+                # Routine confirmations go quickly (triage is fast); problems stay.
+                timeout = 3 if message.severity == "information" else 10
                 self.view.app.call_from_thread(
-                    self.view.notify, message.text, severity=message.severity, timeout=8
+                    self.view.notify, message.text, severity=message.severity, timeout=timeout
                 )
 
         self.view.run_worker(run, thread=True, group="write", exit_on_error=False)
@@ -151,9 +154,14 @@ class PaperActions:
         if marked:
             self.view.marks_used(ids)
 
+        one = papers[0].key if len(papers) == 1 else ""
+
         def run() -> str:
-            history = f"{label}: {papers_text(len(ids))}" if label else ""
-            changed = self.library.edit(ids, change, label=history)
+            what = one or papers_text(len(ids))
+            changed = self.library.edit(ids, change, label=f"{label}: {what}" if label else "")
+            if one:  # say which paper: in triage the cursor has moved on already
+                text = f"{one}: {label}" if label else change.describe(1).replace("1 paper", one)
+                return capitalised(text) + ("" if changed else " (no change)")
             if label:
                 text = f"{capitalised(label)}: {papers_text(len(changed))} changed"
             else:
@@ -263,8 +271,9 @@ class PaperActions:
         self._dialog(ask())
 
     def edit_entry(self) -> None:
-        """``E``: the paper as BibTeX in ``$EDITOR``; what the user changed is applied."""
-        from ..core.editform import form_change, paper_form, run_editor
+        """``E``: the paper as BibTeX in ``$EDITOR`` (the form ``readinglist edit``
+        opens); the fields the user changed are applied."""
+        from ..core.editform import EditError, entry_text, form_change, run_editor, with_error
         from .editor import suspended
         from .screens.confirm import ConfirmDialog
 
@@ -273,22 +282,30 @@ class PaperActions:
             return
 
         async def edit() -> None:
-            form = paper_form(paper)
-            text = form
+            written = entry_text(paper)
+            text = written
             while True:
                 try:
                     with suspended(self.view.app):
-                        text = run_editor(text, name=f"{paper.key or 'entry'}.bib")
-                    change = form_change(form, text)
-                except ReadinglistError as exc:
+                        edited = run_editor(text, suffix=".bib")
+                except EditError as exc:
+                    self.view.notify(f"{capitalised(str(exc))}.", severity="error", timeout=10)
+                    return
+                if edited is None or (text != written and edited == text):
+                    self.view.notify(f"Edit of {paper.key} cancelled: nothing changed.")
+                    return
+                try:
+                    change = form_change(written, edited)
+                except EditError as exc:
                     again = ConfirmDialog(f"{capitalised(str(exc))}. Edit again?")
                     if await self.view.app.push_screen_wait(again):
+                        text = with_error(edited, str(exc))
                         continue
-                    self.view.notify("Edit cancelled: nothing changed.", severity="warning")
+                    self.view.notify(f"Edit of {paper.key} cancelled: nothing changed.")
                     return
                 break
             if change is None:
-                self.view.notify("Edit cancelled (the text was emptied): nothing changed.")
+                self.view.notify(f"Edit of {paper.key} cancelled (the file was emptied).")
             elif change == Change():
                 self.view.notify(f"{paper.key}: nothing changed.")
             else:
@@ -352,8 +369,8 @@ class PaperActions:
             if not path_text:
                 return
             path = Path(path_text).expanduser()
-            try:
-                found = existing_bib(path, [p.key for p in papers])
+            try:  # reading a large .bib takes a moment: not on the UI's loop
+                found = await asyncio.to_thread(existing_bib, path, [p.key for p in papers])
             except ReadinglistError as exc:
                 self.view.notify(str(exc), severity="error")
                 return

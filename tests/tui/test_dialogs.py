@@ -122,7 +122,7 @@ async def test_export_onto_an_existing_bib_asks_and_update_keeps_other_entries(
         await _export_to(pilot, target)
         await wait_for_screen(pilot, ExportChoice)
         text = " ".join(str(label.render()) for label in app.screen.query("Label"))
-        assert "holds 5 entries" in text and "1 has a key the file has" in text
+        assert "holds 5 entries" in text and "replaces the 1 with the same keys" in text
         await pilot.press("u")
         await settle(pilot)
         data = target.read_text(encoding="utf-8")
@@ -292,3 +292,36 @@ async def test_E_with_a_broken_entry_offers_to_edit_again(
     paper = Library.open(library.path).get(ELA)
     assert paper is not None and paper.title.startswith("ELA: ")
     assert len(Library.open(library.path).history) == 0
+
+
+async def test_E_edit_again_reopens_with_the_error_on_top(
+    make_app: Callable[..., ReadingListApp],
+    library: Library,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """First save breaks the entry; the reopened file names the error, the second save
+    fixes it (the script keeps what it saw, to check)."""
+    seen = tmp_path / "seen.txt"
+    body = (
+        f"seen = Path({str(seen)!r})\n"
+        "text = path.read_text()\n"
+        "if not seen.exists():\n"
+        "    seen.write_text(text)\n"
+        "    path.write_text(text.replace('title = ', 'title = {{unclosed'))\n"
+        "else:\n"
+        "    seen.write_text(text)\n"
+        "    lines = [l for l in text.splitlines(True) if not l.startswith('%')]\n"
+        "    path.write_text(''.join(lines).replace('{{unclosed', '').replace('ELA', 'ELA2'))\n"
+    )
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", editor_script(tmp_path, body))
+    async with make_app().run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("E")
+        await wait_for_screen(pilot, ConfirmDialog)
+        await pilot.press("y")
+        await settle(pilot)
+    assert seen.read_text().startswith("% readinglist: the entry does not parse")
+    paper = Library.open(library.path).get(ELA)
+    assert paper is not None and paper.title.startswith("ELA2: Efficient Local Attention")

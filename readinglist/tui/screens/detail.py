@@ -31,6 +31,10 @@ class Navigator(Protocol):
 
     def step(self, delta: int, from_id: str) -> Paper | None: ...
 
+    def position(self) -> str:
+        """Where the cursor is, e.g. ``3 of 308 · tag:to-triage``."""
+        ...
+
 
 class DetailScreen(PaperScreen, inherit_bindings=False):
     """Shows the paper under the navigator's cursor; escape goes back to the list."""
@@ -51,6 +55,7 @@ class DetailScreen(PaperScreen, inherit_bindings=False):
         self.paper = navigator.current_paper()
 
     def compose(self) -> ComposeResult:
+        yield Static(self.navigator.position(), id="detail-position", markup=False)
         with VerticalScroll(id="detail-screen"):
             yield Static(paper_text(self.paper), id="detail-screen-body")
         yield Footer()
@@ -61,6 +66,7 @@ class DetailScreen(PaperScreen, inherit_bindings=False):
     def _show(self, paper: Paper | None) -> None:
         self.paper = paper
         self.query_one("#detail-screen-body", Static).update(paper_text(paper))
+        self.show_position()
 
     # -- what the paper keys act on ------------------------------------------------------
     def selection(self) -> Selection:
@@ -69,6 +75,9 @@ class DetailScreen(PaperScreen, inherit_bindings=False):
 
     def advance(self) -> None:
         self.action_step(1)
+
+    def show_position(self) -> None:
+        self.query_one("#detail-position", Static).update(self.navigator.position())
 
     def papers_changed(self) -> None:
         """Show the paper as the library has it now (an edit, an undo, a reload)."""

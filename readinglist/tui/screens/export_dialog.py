@@ -31,29 +31,37 @@ class ExportChoice(ModalScreen[str]):
         self._papers = papers
 
     def compose(self) -> ComposeResult:
-        found = self._found
-        same = len(found.same_keys)
+        same = len(self._found.same_keys)
         new = self._papers - same
         keys = {b.id: display_keys(keymap_of(self.app).get(b.id or "", b.key))
                 for b in EXPORT_CHOICE_BINDINGS}  # fmt: skip
         with Vertical(classes="dialog-box"):
             yield Label(f"{self._path} exists", classes="dialog-title", markup=False)
-            yield Label(
-                f"It holds {_entries(found.entries)}. Of the {self._papers} exported, "
-                f"{same} {'has' if same == 1 else 'have'} a key the file has, {new} "
-                f"{'is' if new == 1 else 'are'} new.\n\n"
-                f"Update replaces those {same}, adds the {new} new, and keeps every other "
-                f"entry exactly as written. Overwrite replaces the whole file with the "
-                f"{self._papers} exported. Undo (u) restores the file either way.",
-                classes="dialog-hint",
-                markup=False,
-            )
+            yield Label(self._explanation(same, new), classes="dialog-hint", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"Update ({keys['export.update']})", variant="primary", id="update")
                 yield Button(
                     f"Overwrite ({keys['export.overwrite']})", variant="error", id="overwrite"
                 )
                 yield Button(f"Cancel ({keys['export.cancel']})", id="cancel")
+
+    def _explanation(self, same: int, new: int) -> str:
+        found = self._found
+        holds = f"It holds {_entries(found.entries)}. "
+        if same == 0:
+            update = (
+                f"None of the {self._papers} exported is in it: Update adds "
+                f"{'it' if self._papers == 1 else 'them'} at the end"
+            )
+        elif new == 0:
+            update = f"Update replaces the {same} with the same keys"
+        else:
+            update = f"Update replaces the {same} with the same keys and adds {new} new"
+        return (
+            holds + update + ", keeping every other entry exactly as written. Overwrite "
+            f"replaces the whole file with the {self._papers} exported. "
+            "Undo (u) restores the file either way."
+        )
 
     def on_mount(self) -> None:
         self.query_one("#update", Button).focus()

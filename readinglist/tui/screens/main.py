@@ -178,6 +178,12 @@ class MainScreen(PaperScreen):
         hit = self.paper_list.current
         return hit.paper if hit is not None else None
 
+    def position(self) -> str:
+        papers = self.paper_list
+        where = f"{papers.cursor + 1:,} of {len(papers.hits):,}" if papers.hits else "no papers"
+        query = self.query_text.strip()
+        return f"{where} · {query}" if query else where
+
     def step(self, delta: int, from_id: str) -> Paper | None:
         """Move the list's cursor by ``delta`` from the paper ``from_id`` (the detail
         view's ``j``/``k``). If that paper has left the list (a filter no longer
@@ -280,6 +286,9 @@ class MainScreen(PaperScreen):
         self._shown = f"{len(hits):,} of {total:,}" if len(hits) != total else f"{total:,} papers"
         self._query_error = ""
         self._show_count()
+        for screen in self.app.screen_stack:
+            if isinstance(screen, DetailScreen) and screen.is_mounted:
+                screen.show_position()
         self.results_shown += 1
         if self.results_shown == 1:
             self.warm_up_index()
@@ -357,6 +366,8 @@ class MainScreen(PaperScreen):
     @on(PaperList.MarksChanged)
     def _marks_changed(self, event: PaperList.MarksChanged) -> None:
         self._show_count()
+        if "is:marked" in self.query_text:  # the results depend on the marks
+            self.refresh_results()
 
     def action_focus_search(self) -> None:
         self.search_box.focus()

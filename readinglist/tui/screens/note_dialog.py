@@ -61,9 +61,12 @@ class NoteDialog(ModalScreen[str | None]):
 
         try:
             with suspended(self.app):
-                text = run_editor(self.editor.text, name="note.md")
+                text = run_editor(self.editor.text, suffix=".md")
         except ReadinglistError as exc:
             self.notify(str(exc), severity="error", timeout=8)
+            return
+        if text is None:
+            self.notify("The editor exited with an error: the note is as it was.")
             return
         if text.endswith("\n") and not self.editor.text.endswith("\n"):
             text = text[:-1]  # the newline editors add on save
