@@ -81,7 +81,14 @@ class PaperView(Protocol):
     def marks_used(self, ids: Sequence[str]) -> None:
         """A change was applied to these marked papers: the marks clear."""
 
-    def notify(self, message: str, *, severity: Any = ..., timeout: float | None = ...) -> None: ...
+    def notify(
+        self,
+        message: str,
+        *,
+        severity: Any = ...,
+        timeout: float | None = ...,
+        markup: bool = ...,
+    ) -> None: ...
 
     def run_worker(self, work: Any, *args: Any, **kwargs: Any) -> Any: ...
 
@@ -102,17 +109,24 @@ class PaperActions:
         self.lock = lock
 
     # -- plumbing ----------------------------------------------------------------------
+    def say(self, text: str, severity: str = "information", timeout: float = 3) -> None:
+        """A notification; keys, titles and paths are user text, never markup."""
+        self.view.notify(text, severity=severity, timeout=timeout, markup=False)
+
+    def say_from_thread(self, text: str, severity: str = "information", timeout: float = 3) -> None:
+        self.view.app.call_from_thread(self.say, text, severity, timeout)
+
     def _selected(self) -> Selection | None:
         selection = self.view.selection()
         if not selection.papers:
-            self.view.notify("No paper selected.", severity="warning")
+            self.say("No paper selected.", "warning", 8)
             return None
         return selection
 
     def _current(self) -> Paper | None:
         paper = self.view.selection().current
         if paper is None:
-            self.view.notify("No paper selected.", severity="warning")
+            self.say("No paper selected.", "warning", 8)
         return paper
 
     def _dialog(self, coroutine: Coroutine[Any, Any, None]) -> None:
@@ -133,9 +147,7 @@ class PaperActions:
             if message:
                 # Routine confirmations go quickly (triage is fast); problems stay.
                 timeout = 3 if message.severity == "information" else 10
-                self.view.app.call_from_thread(
-                    self.view.notify, message.text, severity=message.severity, timeout=timeout
-                )
+                self.say_from_thread(message.text, message.severity, timeout)
 
         self.view.run_worker(run, thread=True, group="write", exit_on_error=False)
 
@@ -161,7 +173,7 @@ class PaperActions:
             changed = self.library.edit(ids, change, label=f"{label}: {what}" if label else "")
             if one:  # say which paper: in triage the cursor has moved on already
                 text = f"{one}: {label}" if label else change.describe(1).replace("1 paper", one)
-                return capitalised(text) + ("" if changed else " (no change)")
+                return text + ("" if changed else " (no change)")  # a key keeps its case
             if label:
                 text = f"{capitalised(label)}: {papers_text(len(changed))} changed"
             else:
@@ -289,10 +301,10 @@ class PaperActions:
                     with suspended(self.view.app):
                         edited = run_editor(text, suffix=".bib")
                 except EditError as exc:
-                    self.view.notify(f"{capitalised(str(exc))}.", severity="error", timeout=10)
+                    self.say(f"{capitalised(str(exc))}.", "error", 10)
                     return
                 if edited is None or (text != written and edited == text):
-                    self.view.notify(f"Edit of {paper.key} cancelled: nothing changed.")
+                    self.say(f"Edit of {paper.key} cancelled: nothing changed.")
                     return
                 try:
                     change = form_change(written, edited)
@@ -301,13 +313,13 @@ class PaperActions:
                     if await self.view.app.push_screen_wait(again):
                         text = with_error(edited, str(exc))
                         continue
-                    self.view.notify(f"Edit of {paper.key} cancelled: nothing changed.")
+                    self.say(f"Edit of {paper.key} cancelled: nothing changed.")
                     return
                 break
             if change is None:
-                self.view.notify(f"Edit of {paper.key} cancelled (the file was emptied).")
+                self.say(f"Edit of {paper.key} cancelled (the file was emptied).")
             elif change == Change():
-                self.view.notify(f"{paper.key}: nothing changed.")
+                self.say(f"{paper.key}: nothing changed.")
             else:
                 self.apply(Selection([paper], paper), [paper], change)
 
@@ -372,7 +384,7 @@ class PaperActions:
             try:  # reading a large .bib takes a moment: not on the UI's loop
                 found = await asyncio.to_thread(existing_bib, path, [p.key for p in papers])
             except ReadinglistError as exc:
-                self.view.notify(str(exc), severity="error")
+                self.say(str(exc), "error", 8)
                 return
             update = False
             if found.data is not None:
@@ -380,7 +392,7 @@ class PaperActions:
                     ExportChoice(path, found, len(papers))
                 )
                 if choice == "cancel":
-                    self.view.notify("Export cancelled: nothing written.")
+                    self.say("Export cancelled: nothing written.")
                     return
                 update = choice == "update"
             self._export(papers, path, update)
@@ -406,7 +418,7 @@ class PaperActions:
         keys = ",".join(p.key for p in selection.papers)
         self.view.app.copy_to_clipboard(keys)
         what = f" of the {len(selection.papers)} marked papers" if selection.from_marks else ""
-        self.view.notify(f"Copied {keys}" if len(keys) < 60 else f"Copied the keys{what}")
+        self.say(f"Copied {keys}" if len(keys) < 60 else f"Copied the keys{what}")
         ids = [p.id for p in selection.papers]
 
         def used() -> None:
@@ -423,7 +435,7 @@ class PaperActions:
             return
         links = paper_links(paper)
         if not links:
-            self.view.notify(f"{paper.key} has no link to open.", severity="warning")
+            self.say(f"{paper.key} has no link to open.", "warning", 8)
             return
         if len(links) == 1:
             self._open(links[0].url)
@@ -443,11 +455,9 @@ class PaperActions:
             opened = opener(url)
             if opened is False:
                 message = f"No web browser could be started for {url} (set $BROWSER)."
-                self.view.app.call_from_thread(
-                    self.view.notify, message, severity="warning", timeout=10
-                )
+                self.say_from_thread(message, "warning", 10)
             else:
-                self.view.app.call_from_thread(self.view.notify, f"Opened {url}")
+                self.say_from_thread(f"Opened {url}")
 
         self.view.run_worker(run, thread=True, group="open", exit_on_error=False)
 

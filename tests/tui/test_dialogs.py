@@ -325,3 +325,18 @@ async def test_E_edit_again_reopens_with_the_error_on_top(
     assert seen.read_text().startswith("% readinglist: the entry does not parse")
     paper = Library.open(library.path).get(ELA)
     assert paper is not None and paper.title.startswith("ELA2: Efficient Local Attention")
+
+
+async def test_messages_show_user_text_as_written(
+    make_app: Callable[..., ReadingListApp], tmp_path: Path
+) -> None:
+    """A path with [brackets] is not read as markup (it would vanish or fail)."""
+    target = tmp_path / "[bold]draft refs.bib"
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await _export_to(pilot, target)
+        await settle(pilot)
+        assert target.exists()
+        (done,) = [n for n in app._notifications if "[bold]draft refs.bib" in n.message]
+        assert done.markup is False  # shown as written, not as bold "draft refs.bib"

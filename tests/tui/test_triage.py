@@ -113,10 +113,13 @@ async def test_x_skips_and_shows_the_next_paper(
 async def test_x_in_the_list_skips_and_moves_down(
     make_app: Callable[..., ReadingListApp], library: Library
 ) -> None:
-    async with make_app().run_test(size=(120, 40)) as pilot:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("x", "x")
         await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert "efficientlocalattention → skipped" in messages  # named: the cursor moved on
         assert on_disk(library, ELA).status == "skipped"
         assert on_disk(library, SUN).status == "skipped"
         current = main_screen(pilot).paper_list.current

@@ -92,7 +92,8 @@ class PaperScreen(Screen[None]):
             return
         error = event.worker.error
         if isinstance(error, ReadinglistError):
-            self.notify(str(error), severity="error", timeout=8)
+            self.notify(str(error), severity="error", timeout=8, markup=False)
         else:
             self.log.error(repr(error))
-            self.notify(f"Unexpected error: {error!r}", title="Bug", severity="error", timeout=10)
+            message = f"Unexpected error: {error!r}"
+            self.notify(message, title="Bug", severity="error", timeout=10, markup=False)

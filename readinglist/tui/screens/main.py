@@ -71,7 +71,7 @@ class MainScreen(PaperScreen):
         self.results_shown = 0  # searches whose results reached the list (tests wait on it)
         self._detail_paper: Paper | None = None
         self._detail_timer: Timer | None = None
-        self._shown = ""  # "12 of 317" for the count label
+        self._counts = (0, 0)  # results shown, papers in the library: the count label
         self._query_error = ""
 
     # -- layout ----------------------------------------------------------------------
@@ -115,6 +115,7 @@ class MainScreen(PaperScreen):
 
     def on_resize(self) -> None:
         self._place_sidebar()
+        self._show_count()
 
     def _place_sidebar(self) -> None:
         wanted = self.sidebar_wanted
@@ -283,7 +284,7 @@ class MainScreen(PaperScreen):
         else:
             self.paper_list.empty_text = "No paper matches. Escape twice clears the search."
         self.paper_list.set_hits(hits, keep_id=keep_id)
-        self._shown = f"{len(hits):,} of {total:,}" if len(hits) != total else f"{total:,} papers"
+        self._counts = (len(hits), total)
         self._query_error = ""
         self._show_count()
         for screen in self.app.screen_stack:
@@ -311,7 +312,12 @@ class MainScreen(PaperScreen):
             label.tooltip = self._query_error
             self.paper_list.border_subtitle = self._query_error
         else:
-            label.update(self._shown + marked)
+            shown, total = self._counts
+            if self.size.width < NARROW:  # the short form fits the narrow label
+                text = f"{shown:,}/{total:,}" if shown != total else f"{total:,}"
+            else:
+                text = f"{shown:,} of {total:,}" if shown != total else f"{total:,} papers"
+            label.update(text + marked)
             label.remove_class("error")
             label.tooltip = None
             self.paper_list.border_subtitle = f"{marks:,} marked" if marks else ""

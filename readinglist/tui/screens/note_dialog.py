@@ -63,7 +63,7 @@ class NoteDialog(ModalScreen[str | None]):
             with suspended(self.app):
                 text = run_editor(self.editor.text, suffix=".md")
         except ReadinglistError as exc:
-            self.notify(str(exc), severity="error", timeout=8)
+            self.notify(str(exc), severity="error", timeout=8, markup=False)
             return
         if text is None:
             self.notify("The editor exited with an error: the note is as it was.")
