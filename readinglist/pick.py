@@ -4,6 +4,10 @@ It draws on the terminal even when stdout is a pipe or ``$(...)``: like fzf, it
 attaches ``/dev/tty`` to stdin/stderr (where Textual reads keys and draws) and keeps
 stdout for the answer alone. With no terminal at all it picks the best match for
 the query without asking, so scripts can use it too.
+
+Keys typed while it starts (an editor macro types the query at once) are kept for
+the picker: from the moment the command is known, the terminal stops echoing and
+stops turning Enter into a newline, and the picker reads what was typed in order.
 """
 
 from __future__ import annotations
@@ -42,6 +46,40 @@ def format_choice(papers: Sequence[Paper], fmt: str, library: Library | None = N
     if fmt == "json":
         return "".join(orjson.dumps(public_doc(p)).decode() + "\n" for p in papers)
     raise ValueError(f"unknown pick format {fmt!r} (expected one of {', '.join(FORMATS)})")
+
+
+@contextlib.contextmanager
+def keys_held() -> Iterator[None]:
+    """Until the picker takes the terminal, keep typed keys unechoed and as typed
+    (no line editing, Enter stays a carriage return); restore the terminal after."""
+    try:
+        import termios
+    except ImportError:  # no POSIX terminals here
+        yield
+        return
+    try:
+        tty = os.open("/dev/tty", os.O_RDWR)
+    except OSError:
+        yield
+        return
+    try:
+        saved = termios.tcgetattr(tty)
+    except termios.error:
+        os.close(tty)
+        yield
+        return
+    held = list(saved)
+    held[0] &= ~termios.ICRNL  # iflag
+    held[3] &= ~(termios.ICANON | termios.ECHO)  # lflag
+    held[6] = list(saved[6])
+    held[6][termios.VMIN], held[6][termios.VTIME] = 1, 0
+    try:
+        termios.tcsetattr(tty, termios.TCSANOW, held)  # TCSANOW: what was typed stays
+        yield
+    finally:
+        with contextlib.suppress(termios.error):
+            termios.tcsetattr(tty, termios.TCSANOW, saved)
+        os.close(tty)
 
 
 @contextlib.contextmanager
@@ -93,7 +131,7 @@ def run_pick(
     if not len(library):
         print("readinglist: the library is empty; import some papers first", file=sys.stderr)
         return EXIT_NONE
-    with _terminal_on_stdin_and_stderr() as interactive:
+    with keys_held(), _terminal_on_stdin_and_stderr() as interactive:
         if interactive:
             from .tui.picker import PickerApp
 

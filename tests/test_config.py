@@ -144,3 +144,11 @@ s2_api = "https://example.org"
         f"{path}:6: unknown setting services.s2_api ignored "
         "(expected arxiv_api, crossref_api, hf_api, mailto)",
     ]
+
+
+def test_columns_of_the_paper_list(tmp_path: Path) -> None:
+    settings, warnings = load_settings(write(tmp_path, 'columns = ["year", "added"]\n'))
+    assert warnings == [] and settings.columns == ("year", "added")
+    settings, warnings = load_settings(write(tmp_path, 'theme = "nord"\ncolumns = ["stars"]\n'))
+    assert settings.columns == Settings().columns
+    assert len(warnings) == 1 and ":2: unknown column(s) stars" in warnings[0]

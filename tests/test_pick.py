@@ -149,3 +149,60 @@ def test_clipboard_without_tool_or_terminal_is_an_error(library_file: Path) -> N
     )  # fmt: skip
     assert proc.returncode == 2 and "no clipboard found" in proc.stderr
     assert proc.stdout == ""
+
+
+# -- a 10k library: the first search builds the index, so results take a while ------------
+
+
+@pytest.fixture(scope="module")
+def library_10k(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, list[str]]:
+    """10k synthetic papers, a query that matches a few of them, and their keys."""
+    from collections import Counter
+
+    from readinglist.bench.synth import synthetic_papers
+
+    db = tmp_path_factory.mktemp("pick10k") / "lib.json"
+    lib = Library.open(db)
+    lib.import_papers(synthetic_papers(10_000))
+    words = Counter(w.strip(":,.").lower() for p in lib.papers for w in p.title.split())
+    word = sorted(w for w, n in words.items() if n == 1 and len(w) >= 8 and w.isalpha())[0]
+    query = "on " + word[:-1]  # the name typed as far as "prunin", as while typing
+    keys = [hit.paper.key for hit in lib.search(query)]
+    assert 1 <= len(keys) < 100
+    assert lib.search("")[0].paper.key not in keys  # the unfiltered list starts elsewhere
+    return db, query, keys
+
+
+def test_10k_query_tab_enter_at_once_gets_only_matching_keys(
+    library_10k: tuple[Path, str, list[str]], tmp_path: Path
+) -> None:
+    """Typed, Tab and Enter in one go once the picker is up: Tab waits for the query's
+    own results (an older list is never shown or marked from)."""
+    db, query, keys = library_10k
+    out = tmp_path / "out.txt"
+    child = _spawn(db, out, "--multi", "--format", "key")
+    child.send(query + "\t\r")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert out.read_text() == keys[0] + "\n"  # the query's best match, marked by Tab
+
+
+def test_10k_keys_typed_during_start_up_go_to_the_search_box(
+    library_10k: tuple[Path, str, list[str]], tmp_path: Path
+) -> None:
+    """The editor macro types before the picker is on screen (while the library loads)."""
+    db, query, keys = library_10k
+    out = tmp_path / "out.txt"
+    command = " ".join(
+        [shlex.quote(sys.executable), "-m", "readinglist", "--db", shlex.quote(str(db)),
+         "pick", "--multi", "--format", "key", ">", shlex.quote(str(out))]
+    )  # fmt: skip
+    child = pexpect.spawn(
+        "/bin/sh", ["-c", command], dimensions=(30, 110), timeout=60, encoding="utf-8"
+    )
+    child.send(query + "\t\r")  # at once, before anything is drawn
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert out.read_text() == keys[0] + "\n"

@@ -87,10 +87,11 @@ def key_table() -> str:
     """The TUI's default keys, from the same bindings the help screen shows."""
     from ..tui.bindings import describe_bindings
 
-    rows = ["| key | action | binding id |", "|---|---|---|"]
+    rows = ["| where | key | action | binding id |", "|---|---|---|---|"]
     for row in describe_bindings({}):
         keys = " ".join(f"`{k}`" for k in row.keys.split())
-        rows.append(f"| {keys} | {row.description} | `{row.binding_id}` |")
+        ids = " ".join(f"`{i}`" for i in row.binding_id.split())
+        rows.append(f"| {row.section} | {keys} | {row.description} | {ids} |")
     return "\n".join(rows) + "\n"
 
 

@@ -187,12 +187,14 @@ def cmd_pick(env: Env, query: tuple[str, ...], multi: bool, fmt: str, clipboard:
 
     --format prints \\cite{...}, pandoc citations, BibTeX or JSON instead.
     """
-    from ..pick import run_pick
+    from ..pick import keys_held, run_pick
 
     settings = env.settings()
-    return run_pick(
-        env.library(settings), settings, " ".join(query), multi=multi, fmt=fmt, clipboard=clipboard
-    )
+    with keys_held():  # keys typed while the library loads are kept for the picker
+        library = env.library(settings)
+        return run_pick(
+            library, settings, " ".join(query), multi=multi, fmt=fmt, clipboard=clipboard
+        )
 
 
 LINKS = ("pdf", "url", "doi", "code")

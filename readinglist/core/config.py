@@ -23,6 +23,9 @@ CONFIG_FILE = "config.toml"
 DEFAULT_EXPORT_PATH = "./readinglist-export.bib"
 DEFAULT_THEME = "textual-dark"
 SEARCHABLE_FIELDS: tuple[str, ...] = ("title", "authors", "tags", "key", "abstract", "notes")
+# Optional columns of the TUI's paper list (the mark and the title always show).
+LIST_COLUMNS: tuple[str, ...] = ("author", "year", "tags", "rating", "priority", "status", "added")
+DEFAULT_COLUMNS: tuple[str, ...] = ("author", "year", "tags", "rating", "priority", "status")
 # ``[services]``: base URLs of the metadata services and the Crossref contact address.
 SERVICE_SETTINGS: tuple[str, ...] = ("arxiv_api", "crossref_api", "hf_api", "mailto")
 
@@ -39,6 +42,7 @@ class Settings:
     export_path: str = DEFAULT_EXPORT_PATH
     key_pattern: str = DEFAULT_PATTERN
     search_fields: tuple[str, ...] = SEARCHABLE_FIELDS
+    columns: tuple[str, ...] = DEFAULT_COLUMNS
     services: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
 
 
@@ -119,6 +123,19 @@ def _settings_from(data: dict[str, Any], path: Path, text: str) -> tuple[Setting
             else:
                 values["search_fields"] = tuple(fields_value)
 
+    if "columns" in data:
+        columns = data["columns"]
+        where = _where(path, text, "columns")
+        if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+            warnings.append(f"{where}: columns must be a list of column names")
+        elif unknown := [c for c in columns if c not in LIST_COLUMNS]:
+            warnings.append(
+                f"{where}: unknown column(s) {', '.join(unknown)}; "
+                f"expected some of {', '.join(LIST_COLUMNS)}"
+            )
+        else:
+            values["columns"] = tuple(columns)
+
     if "keymap" in data:
         keymap = data["keymap"]
         if not isinstance(keymap, dict):
@@ -140,7 +157,9 @@ def _settings_from(data: dict[str, Any], path: Path, text: str) -> tuple[Setting
         warnings.extend(problems)
         values["services"] = services
 
-    known = {"theme", "export_path", "key_pattern", "search_fields", "keymap", "services"}
+    known = {
+        "theme", "export_path", "key_pattern", "search_fields", "columns", "keymap", "services",
+    }  # fmt: skip
     for key in data:
         if key not in known:
             warnings.append(f"{_where(path, text, key)}: unknown setting {key!r} ignored")

@@ -8,7 +8,9 @@ the last :data:`HISTORY_DEPTH` changes.
 
 An entry records deltas, not records: the papers a change added (with the stamp
 they were added with), the field deltas of the papers it edited, and the papers it
-removed in full (so they can come back).
+removed in full (so they can come back). An export onto a file records that file
+(:class:`FileRecord`): the bytes it held before are kept in a folder beside the
+history, so undo can put them back while the file still holds what was written.
 """
 
 from __future__ import annotations
@@ -29,6 +31,31 @@ from .storage import atomic_write_bytes
 
 HISTORY_DEPTH = 200
 _TRIM_AT = HISTORY_DEPTH + 50  # trim in steps, not on every change once full
+# Backups of files that exports replaced: only the newest few are kept, since a
+# ``.bib`` can be megabytes and the history holds 200 entries.
+BACKUPS_KEPT = 20
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    """A file an export wrote: its path, the backup of what it held before (None:
+    the export created it) and the hash of what the export wrote."""
+
+    path: str
+    backup: str | None
+    written: str
+
+    def to_doc(self) -> dict[str, Any]:
+        return {"path": self.path, "backup": self.backup, "written": self.written}
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> FileRecord:
+        backup = doc.get("backup")
+        return cls(str(doc["path"]), None if backup is None else str(backup), str(doc["written"]))
 
 
 @dataclass(slots=True)
@@ -40,9 +67,10 @@ class Entry:
     added: dict[str, str] = field(default_factory=dict)  # paper id -> its fingerprint
     edits: dict[str, list[Delta]] = field(default_factory=dict)  # paper id -> deltas
     removed: list[dict[str, Any]] = field(default_factory=list)  # paper documents
+    files: list[FileRecord] = field(default_factory=list)  # files an export wrote
 
     def __bool__(self) -> bool:
-        return bool(self.added or self.edits or self.removed)
+        return bool(self.added or self.edits or self.removed or self.files)
 
     def to_line(self) -> bytes:
         doc: dict[str, Any] = {"label": self.label, "at": self.at}
@@ -52,6 +80,8 @@ class Entry:
             doc["edits"] = self.edits
         if self.removed:
             doc["removed"] = self.removed
+        if self.files:
+            doc["files"] = [f.to_doc() for f in self.files]
         return orjson.dumps(doc) + b"\n"
 
     @classmethod
@@ -63,6 +93,7 @@ class Entry:
             added=dict(doc.get("added") or {}),
             edits=dict(doc.get("edits") or {}),
             removed=list(doc.get("removed") or []),
+            files=[FileRecord.from_doc(f) for f in doc.get("files") or []],
         )
 
     def removed_papers(self) -> list[Paper]:
@@ -102,6 +133,7 @@ class History:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.backups = path.with_name(path.name + ".files")
 
     def _lines(self) -> list[bytes]:
         try:
@@ -140,6 +172,65 @@ class History:
 
     def __len__(self) -> int:
         return len(self._lines())
+
+    # -- files written by exports ----------------------------------------------------
+    def file_record(self, path: Path, before: bytes | None, after: bytes) -> FileRecord:
+        """Keep ``before`` (what ``path`` held) for undo; the record to put in an entry."""
+        backup = None
+        if before is not None:
+            backup = content_hash(before) + ".bak"
+            try:
+                self.backups.mkdir(exist_ok=True)
+                target = self.backups / backup
+                if not target.exists():
+                    atomic_write_bytes(target, before)
+            except OSError as exc:
+                raise LibraryError(
+                    f"cannot keep a copy of {path} for undo in {self.backups}: "
+                    f"{exc.strerror or exc}"
+                ) from None
+        return FileRecord(str(path), backup, content_hash(after))
+
+    def restore(self, record: FileRecord) -> str | None:
+        """Put back what ``record``'s file held before the export; None when done,
+        else why the file was left alone."""
+        path = Path(record.path)
+        try:
+            current = path.read_bytes() if path.is_file() else None
+        except OSError as exc:
+            return f"{path} (cannot read it: {exc.strerror or exc})"
+        if current is None or content_hash(current) != record.written:
+            return f"{path} (changed since the export)"
+        try:
+            if record.backup is None:
+                path.unlink()
+            else:
+                atomic_write_bytes(path, (self.backups / record.backup).read_bytes())
+        except FileNotFoundError:
+            return f"{path} (its backup is no longer kept)"
+        except OSError as exc:
+            return f"{path} (cannot restore it: {exc.strerror or exc})"
+        return None
+
+    def prune_backups(self, also_keep: str | None = None) -> None:
+        """Delete backups that no entry refers to, or that only older entries than the
+        newest :data:`BACKUPS_KEPT` file records refer to (``also_keep``: one for an
+        entry not written yet)."""
+        try:
+            names = {p.name for p in self.backups.iterdir() if p.name.endswith(".bak")}
+        except OSError:
+            return
+        keep: list[str] = [also_keep] if also_keep else []
+        for line in reversed(self._lines()):
+            if b'"files"' not in line:
+                continue
+            with contextlib.suppress(orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+                for record in Entry.from_line(line).files:
+                    if record.backup and record.backup not in keep:
+                        keep.append(record.backup)
+        for name in names - set(keep[:BACKUPS_KEPT]):
+            with contextlib.suppress(OSError):
+                (self.backups / name).unlink()
 
     def labels(self) -> list[str]:
         """Labels, newest first (for ``undo --list``)."""

@@ -625,6 +625,16 @@ class Library:
         except LibraryError:
             pass
 
+    def record_file_write(
+        self, path: Path, before: bytes | None, after: bytes, *, label: str
+    ) -> None:
+        """Put a file write (an export) in the history: undo puts back ``before``
+        (or removes the file when ``before`` is None) while it still holds ``after``."""
+        with self.transaction():
+            record = self.history.file_record(path, before, after)
+            self._record(Entry(label, now_iso(), files=[record]))
+            self.history.prune_backups(also_keep=record.backup)
+
     def undo(self) -> UndoReport | None:
         """Take back the newest change in the history, whoever made it.
 
@@ -672,6 +682,14 @@ class Library:
                 self._index_keys(back[-1])
             self._insert(back)
             report.reverted = len(doomed) + len(reverted) + len(back)
+            for record in entry.files:
+                problem = self.history.restore(record)
+                if problem is None:
+                    report.reverted += 1
+                else:
+                    report.left_alone.append(problem)
+            if entry.files:
+                self.history.prune_backups()
         return report
 
     def rekey(self, paper_id: str, new_key: str) -> Paper:

@@ -14,6 +14,8 @@ from ..core.config import Settings
 from ..core.library import Library
 from .bindings import APP_BINDINGS, unknown_keymap_ids
 from .commands import PaperCommands
+from .edits import PapersChanged
+from .screens.base import PaperScreen
 from .screens.help import HelpScreen
 from .screens.main import MainScreen
 
@@ -54,6 +56,12 @@ class ReadingListApp(App[None]):
         self.push_screen(MainScreen(self.library, self.settings, self.library_lock))
         for warning in self._warnings:
             self.notify(warning, title="Config", severity="warning", timeout=10)
+
+    def on_papers_changed(self, _event: PapersChanged) -> None:
+        """A worker changed the library (or another process did): every view re-reads."""
+        for screen in self.screen_stack:
+            if isinstance(screen, PaperScreen):
+                screen.papers_changed()
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

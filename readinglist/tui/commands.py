@@ -1,7 +1,9 @@
-"""Command palette: every action by name, and "Tag: NAME" to jump to a tag."""
+"""Command palette: every action by name, "Set status: …", and "Show tag: NAME" /
+"Show status: …" to filter."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from functools import partial
 
@@ -16,33 +18,46 @@ class PaperCommands(Provider):
     """Built from the bindings (so it lists exactly what the keys do) plus the library's tags."""
 
     def _commands(self) -> Iterator[tuple[str, Callable[[], object], str]]:
+        from .screens.base import PaperScreen
         from .screens.main import MainScreen
 
         screen = self.screen
-        if not isinstance(screen, MainScreen):
+        if not isinstance(screen, PaperScreen):
             return
-        keymap = screen.settings.keymap
-        for row in describe_bindings(keymap):
-            if row.action == "command_palette":
-                continue
+        main = screen if isinstance(screen, MainScreen) else None
+        places = {"app", "paper", "list", "main"} if main else {"app", "paper", "detail"}
+        rows = [
+            row
+            for row in describe_bindings(screen.settings.keymap, merge=False)
+            if row.where in places and row.action != "command_palette"
+        ]
+        names = Counter(row.description for row in rows)
+        for row in rows:
             target: DOMNode = screen
-            if row.section == "App":
+            if row.where == "app":
                 target = self.app
-            elif row.section == "Move":
-                target = screen.paper_list
-            yield (
-                row.description,
-                partial(self.app.run_action, row.action, target),
-                f"key: {row.keys}",
-            )
+            elif row.where == "list" and main is not None:
+                target = main.paper_list
+            name = row.description
+            if names[name] > 1:
+                name = f"{name}: {row.keys}"
+            yield name, partial(self.app.run_action, row.action, target), f"key: {row.keys}"
         for status in STATUSES:
-            yield f"Status: {status}", partial(screen.apply_filter, f"status:{status}"), "filter"
-        yield "All papers", partial(screen.apply_filter, "all"), "clear tag/status filters"
-        with screen.library_lock:
-            tags = list(screen.library.tag_counts().items())
+            yield (
+                f"Set status: {status}",
+                partial(screen.actions.set_status, status),
+                "the marked papers, or the current one",
+            )
+        if main is None:
+            return
+        for status in STATUSES:
+            yield f"Show status: {status}", partial(main.apply_filter, f"status:{status}"), "filter"
+        yield "Show all papers", partial(main.apply_filter, "all"), "clear tag/status filters"
+        with main.library_lock:
+            tags = list(main.library.tag_counts().items())
         for tag, count in tags:
             token = f'tag:"{tag}"' if " " in tag else f"tag:{tag}"
-            yield f"Tag: {tag}", partial(screen.apply_filter, token), f"{count} papers"
+            yield f"Show tag: {tag}", partial(main.apply_filter, token), f"{count} papers"
 
     async def discover(self) -> Hits:
         for name, command, help_text in self._commands():

@@ -34,8 +34,8 @@ async def test_help_lists_every_binding(make_app: Callable[..., ReadingListApp])
         await pilot.press("question_mark")
         await wait_for_screen(pilot, HelpScreen)
         text = _render(app.screen.query_one("#help-table", Static))
-        for _, group in SECTIONS:
-            for binding in group:
+        for section in SECTIONS:
+            for binding in section.bindings:
                 assert binding.description in text
         await pilot.press("escape")
         await pilot.pause()
@@ -113,3 +113,39 @@ async def test_bad_theme_warns_and_starts(make_app: Callable[..., ReadingListApp
         assert app.is_running
         assert len(shown_keys(pilot)) == 5
         assert any("no-such-theme" in n.message for n in app._notifications)
+
+
+async def test_remapped_paper_and_detail_keys_work_in_the_detail_view(
+    make_app: Callable[..., ReadingListApp], library: Library
+) -> None:
+    from readinglist.tui.screens.detail import DetailScreen
+
+    keymap = {"detail.next": "n", "paper.note": "N", "paper.skip": "ctrl+x"}
+    app = make_app(Settings(keymap=keymap))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, DetailScreen)
+        await pilot.press("n")  # next paper now
+        assert app.screen.paper is not None and app.screen.paper.key == "sun2019patient"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+x")
+        await settle(pilot)
+        paper = Library.open(library.path).get("01J0000000000000000000000D")
+        assert paper is not None and paper.status == "skipped"
+        assert app.screen.paper.key == "touvron2021training"  # type: ignore[attr-defined]
+
+
+async def test_palette_sets_a_status_on_the_current_paper(
+    make_app: Callable[..., ReadingListApp], library: Library
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await wait_for_screen(pilot, CommandPalette)
+        await pilot.press(*"Set status: skipped")
+        await asyncio.sleep(0.5)
+        await pilot.press("enter")
+        await settle(pilot)
+        paper = Library.open(library.path).get("01J0000000000000000000000E")
+        assert paper is not None and paper.status == "skipped"

@@ -148,7 +148,7 @@ async def test_open_link(make_app: Callable[..., ReadingListApp], opened: list[s
         await pilot.press("o")  # ELA has no link at all
         await settle(pilot)
         assert opened == []
-        assert any("no URL" in n.message for n in app._notifications)
+        assert any("has no link to open" in n.message for n in app._notifications)
         await pilot.press("j", "j", "j", "o")  # Attention: code link only
         await settle(pilot)
         assert opened == ["https://github.com/tensorflow/tensor2tensor"]

@@ -5,18 +5,19 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
+
+from ..bindings import DIALOG_BINDINGS
 
 
 class ConfirmDialog(ModalScreen[bool]):
     """``y``/enter confirms, ``n``/escape cancels."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Yes", id="dialog.yes"),
-        Binding("n,escape", "answer(False)", "No", id="dialog.no"),
+        b for b in DIALOG_BINDINGS if b.id in ("dialog.yes", "dialog.no")
     ]
 
     def __init__(self, question: str) -> None:

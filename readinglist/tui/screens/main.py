@@ -1,7 +1,12 @@
 """The main screen: search box, tag/status sidebar, paper list, detail pane.
 
-Browsing and searching live here; the actions that change papers are in
-:mod:`readinglist.tui.edits` so each file stays readable.
+Browsing and searching live here; the paper keys come from
+:class:`~readinglist.tui.screens.base.PaperScreen`, whose actions are in
+:mod:`readinglist.tui.edits`.
+
+The layout follows the terminal: below 60 columns the sidebar hides (``ctrl+b``
+brings it back), below 18 rows the detail pane hides and the search box loses its
+border, so the list always keeps the room.
 """
 
 from __future__ import annotations
@@ -16,20 +21,20 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, OptionList, ProgressBar
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import get_current_worker
 
 from ...core.errors import ReadinglistError
 from ...core.library import Library
 from ...core.model import Paper
 from ...core.storage import Signature, file_signature
-from ..bindings import SCREEN_BINDINGS
-from ..edits import EditActions
+from ..bindings import MAIN_BINDINGS
+from ..edits import PapersChanged, Selection
 from ..widgets.detail import DetailPane
 from ..widgets.paper_list import HitLike, PaperList
 from ..widgets.sidebar import Sidebar
+from .base import PaperScreen
 from .detail import DetailScreen
 
 if TYPE_CHECKING:
@@ -37,18 +42,28 @@ if TYPE_CHECKING:
 
 
 DETAIL_DELAY_S = 0.06
+NARROW = 60  # columns below which the sidebar hides unless asked for
+SHORT = 18  # rows below which the detail pane hides
 
 
-class MainScreen(EditActions, Screen[None]):
+class MainScreen(PaperScreen):
     """Holds the current query text; everything shown derives from it and the library."""
 
-    BINDINGS: ClassVar[list[BindingType]] = list(SCREEN_BINDINGS)
+    BINDINGS: ClassVar[list[BindingType]] = list(MAIN_BINDINGS)
+    HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012 (Textual declares it an instance attribute)
+        (0, "-narrow"),
+        (NARROW, "-medium"),
+        (100, "-wide"),
+    ]
+    VERTICAL_BREAKPOINTS = [  # noqa: RUF012
+        (0, "-short"),
+        (SHORT, "-medium-height"),
+        (32, "-tall"),
+    ]
 
     def __init__(self, library: Library, settings: Settings, library_lock: threading.RLock) -> None:
-        super().__init__()
-        self.library = library
-        self.settings = settings
-        self.library_lock = library_lock
+        super().__init__(library, settings, library_lock)
+        self.sidebar_wanted: bool | None = None  # None: as wide as the terminal allows
         self._unreadable: Signature | None = None  # a file change that could not be read
         self.query_text = ""
         self._search_seq = 0
@@ -56,6 +71,8 @@ class MainScreen(EditActions, Screen[None]):
         self.results_shown = 0  # searches whose results reached the list (tests wait on it)
         self._detail_paper: Paper | None = None
         self._detail_timer: Timer | None = None
+        self._counts = (0, 0)  # results shown, papers in the library: the count label
+        self._query_error = ""
 
     # -- layout ----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -89,11 +106,99 @@ class MainScreen(EditActions, Screen[None]):
         self.query_one("#progress").display = False
         self.query_one(Sidebar).border_title = "Filters"
         self.paper_list.border_title = "Papers"
+        self.paper_list.columns_shown = frozenset(self.settings.columns)
         self.query_one(DetailPane).border_title = "Detail"
         self.paper_list.focus()
         self.refresh_results()
         self.refresh_counts()
         self.set_interval(1.0, self.check_disk)
+
+    def on_resize(self) -> None:
+        self._place_sidebar()
+        self._show_count()
+
+    def _place_sidebar(self) -> None:
+        wanted = self.sidebar_wanted
+        shown = self.size.width >= NARROW if wanted is None else wanted
+        self.query_one(Sidebar).display = shown
+
+    def action_toggle_sidebar(self) -> None:
+        sidebar = self.query_one(Sidebar)
+        self.sidebar_wanted = not sidebar.display
+        self._place_sidebar()
+        if not sidebar.display and sidebar.has_focus:
+            self.paper_list.focus()
+
+    def action_choose_columns(self) -> None:
+        from .columns_dialog import ColumnsDialog
+
+        async def ask() -> None:
+            papers = self.paper_list
+            chosen = await self.app.push_screen_wait(ColumnsDialog(papers.columns_shown))
+            if chosen is not None:
+                papers.columns_shown = chosen
+
+        self.run_worker(ask(), group="dialog", exit_on_error=False)
+
+    def action_import_file(self) -> None:
+        bar = self.query_one("#progress", ProgressBar)
+
+        def progress(done: int, total: int) -> None:
+            self.app.call_from_thread(self._show_progress, bar, done, total)
+
+        self.actions.import_file(progress)
+
+    @staticmethod
+    def _show_progress(bar: ProgressBar, done: int, total: int) -> None:
+        bar.display = done < total
+        bar.update(total=total, progress=done)
+
+    # -- what the paper keys act on ---------------------------------------------------
+    def selection(self) -> Selection:
+        papers = self.paper_list
+        hit = papers.current
+        current = hit.paper if hit is not None else None
+        marked = papers.marked_papers()
+        if marked:
+            return Selection(marked, current, from_marks=True)
+        return Selection([current] if current else [], current)
+
+    def advance(self) -> None:
+        self.paper_list.move_cursor(self.paper_list.cursor + 1)
+
+    def marks_used(self, ids: Sequence[str]) -> None:
+        self.paper_list.set_marks(self.paper_list.marks.difference(ids))
+
+    def papers_changed(self) -> None:
+        self.query_one("#progress").display = False
+        self.refresh_results()
+        self.refresh_counts()
+
+    # -- the detail view walks the list ------------------------------------------------
+    def current_paper(self) -> Paper | None:
+        hit = self.paper_list.current
+        return hit.paper if hit is not None else None
+
+    def position(self) -> str:
+        papers = self.paper_list
+        where = f"{papers.cursor + 1:,} of {len(papers.hits):,}" if papers.hits else "no papers"
+        query = self.query_text.strip()
+        return f"{where} · {query}" if query else where
+
+    def step(self, delta: int, from_id: str) -> Paper | None:
+        """Move the list's cursor by ``delta`` from the paper ``from_id`` (the detail
+        view's ``j``/``k``). If that paper has left the list (a filter no longer
+        matches it after an edit), the cursor already rests on the next one."""
+        current = self.current_paper()
+        if (
+            delta > 0
+            and current is not None
+            and current.id != from_id
+            and not any(h.paper.id == from_id for h in self.paper_list.hits)
+        ):
+            return current
+        self.paper_list.move_cursor(self.paper_list.cursor + delta)
+        return self.current_paper()
 
     # -- search ----------------------------------------------------------------------
     @on(Input.Changed, "#search")
@@ -179,19 +284,43 @@ class MainScreen(EditActions, Screen[None]):
         else:
             self.paper_list.empty_text = "No paper matches. Escape twice clears the search."
         self.paper_list.set_hits(hits, keep_id=keep_id)
-        shown = f"{len(hits):,} of {total:,}" if len(hits) != total else f"{total:,} papers"
-        marks = len(self.paper_list.marks)
-        self.query_one("#count", Label).update(shown + (f" · {marks:,} marked" if marks else ""))
-        self.query_one("#count").remove_class("error")
+        self._counts = (len(hits), total)
+        self._query_error = ""
+        self._show_count()
+        for screen in self.app.screen_stack:
+            if isinstance(screen, DetailScreen) and screen.is_mounted:
+                screen.show_position()
         self.results_shown += 1
         if self.results_shown == 1:
             self.warm_up_index()
 
     def _show_query_error(self, seq: int, message: str) -> None:
         if seq == self._search_seq:
-            label = self.query_one("#count", Label)
-            label.update(message)
+            self._query_error = message
+            self._show_count()
+
+    def _show_count(self) -> None:
+        """The count label has a fixed width (a long error must not squeeze the
+        search box); an error shows in full under the list, and as the tooltip."""
+        label = self.query_one("#count", Label)
+        self.paper_list.set_class(bool(self._query_error), "error")
+        marks = len(self.paper_list.marks)
+        marked = f" · {marks:,} marked" if marks else ""
+        if self._query_error:
+            label.update("query error")
             label.add_class("error")
+            label.tooltip = self._query_error
+            self.paper_list.border_subtitle = self._query_error
+        else:
+            shown, total = self._counts
+            if self.size.width < NARROW:  # the short form fits the narrow label
+                text = f"{shown:,}/{total:,}" if shown != total else f"{total:,}"
+            else:
+                text = f"{shown:,} of {total:,}" if shown != total else f"{total:,} papers"
+            label.update(text + marked)
+            label.remove_class("error")
+            label.tooltip = None
+            self.paper_list.border_subtitle = f"{marks:,} marked" if marks else ""
 
     @work(thread=True, exclusive=True, group="counts", exit_on_error=False)
     def refresh_counts(self) -> None:
@@ -236,13 +365,15 @@ class MainScreen(EditActions, Screen[None]):
 
     @on(PaperList.Opened)
     def _open_detail(self, event: PaperList.Opened) -> None:
-        self.app.push_screen(DetailScreen(event.paper))
+        self.app.push_screen(
+            DetailScreen(self.library, self.settings, self.library_lock, navigator=self)
+        )
 
     @on(PaperList.MarksChanged)
     def _marks_changed(self, event: PaperList.MarksChanged) -> None:
-        text = str(self.query_one("#count", Label).content).split(" · ")[0]
-        marks = f" · {event.count:,} marked" if event.count else ""
-        self.query_one("#count", Label).update(text + marks)
+        self._show_count()
+        if "is:marked" in self.query_text:  # the results depend on the marks
+            self.refresh_results()
 
     def action_focus_search(self) -> None:
         self.search_box.focus()
@@ -280,16 +411,4 @@ class MainScreen(EditActions, Screen[None]):
         self.app.call_from_thread(self.after_reload)
 
     def after_reload(self) -> None:
-        self.refresh_results()
-        self.refresh_counts()
-
-    # -- errors from workers become notifications ---------------------------------------
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state is not WorkerState.ERROR:
-            return
-        error = event.worker.error
-        if isinstance(error, ReadinglistError):
-            self.notify(str(error), severity="error", timeout=8)
-        else:
-            self.log.error(repr(error))
-            self.notify(f"Unexpected error: {error!r}", title="Bug", severity="error", timeout=10)
+        self.app.post_message(PapersChanged())

@@ -5,18 +5,18 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
+
+from ..bindings import DIALOG_BINDINGS
 
 
 class PathPrompt(ModalScreen[str | None]):
     """Returns the path typed (``ctrl+u`` clears the default), or None when cancelled."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [b for b in DIALOG_BINDINGS if b.id == "dialog.cancel"]
 
     def __init__(self, title: str, default: str = "") -> None:
         super().__init__(classes="dialog")

@@ -7,11 +7,13 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import Input, Label
+
+from ..bindings import DIALOG_BINDINGS
 
 _SEPARATORS = re.compile(r"[,\s]+")
 
@@ -44,8 +46,7 @@ class TagDialog(ModalScreen[list[str] | None]):
     """Returns the tags typed (split on commas/spaces), or None when cancelled."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
-        Binding("tab", "complete", "Complete", show=False, id="dialog.complete"),
+        b for b in DIALOG_BINDINGS if b.id in ("dialog.cancel", "dialog.complete")
     ]
 
     def __init__(self, title: str, known_tags: Sequence[str]) -> None:

@@ -36,31 +36,58 @@ class HitLike(Protocol):
     def title_spans(self) -> tuple[tuple[int, int], ...]: ...
 
 
+# Optional columns: (name, header, the narrowest list that shows it).
+OPTIONAL_COLUMNS: tuple[tuple[str, str, int], ...] = (
+    ("author", "Author", 70),
+    ("year", "Year", 45),
+    ("tags", "Tags", 80),
+    ("rating", "Rating", 48),
+    ("priority", "Pri", 48),
+    ("status", "Status", 0),
+    ("added", "Added", 80),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Columns:
     """Cell widths of each column for one widget width (0 = column hidden)."""
 
     mark: int
     title: int
-    author: int
-    year: int
-    tags: int
-    status: int
+    author: int = 0
+    year: int = 0
+    tags: int = 0
+    rating: int = 0
+    priority: int = 0
+    status: int = 0
+    added: int = 0
 
     @classmethod
-    def for_width(cls, width: int, shown: ColumnNeeds | None = None) -> Columns:
-        """Fixed columns shrink and disappear on narrow terminals, and columns that the
-        results leave empty (listings have no authors or years) give way; the title
-        takes the rest."""
-        needs = shown or ColumnNeeds()
-        mark, status = 2, 7
-        year = 4 if needs.year else 0
-        author = 18 if width >= 70 and needs.author else 0
-        tags = (22 if width >= 100 else (14 if width >= 80 else 0)) if needs.tags else 0
-        tags = min(tags, max(needs.tags, 4)) if tags else 0
-        fixed = mark + sum(w + 1 for w in (author, year, tags, status) if w)
-        title = max(width - fixed, 8)
-        return cls(mark, title, author, year, tags, status)
+    def for_width(
+        cls,
+        width: int,
+        needs: ColumnNeeds | None = None,
+        shown: frozenset[str] | None = None,
+    ) -> Columns:
+        """The columns the user wants (``shown``) that fit: fixed columns disappear on
+        narrow terminals, and columns the results leave empty (listings have no
+        authors or years; few papers are rated) give way; the title takes the rest."""
+        needs = needs or ColumnNeeds()
+        wanted = shown if shown is not None else frozenset(n for n, _, _ in OPTIONAL_COLUMNS)
+        fits = {name: name in wanted and width >= least for name, _, least in OPTIONAL_COLUMNS}
+        tags = (22 if width >= 100 else 14) if fits["tags"] and needs.tags else 0
+        widths = {
+            "author": 18 if fits["author"] and needs.author else 0,
+            "year": 4 if fits["year"] and needs.year else 0,
+            "tags": min(tags, max(needs.tags, 4)) if tags else 0,
+            "rating": 6 if fits["rating"] and needs.rating else 0,
+            "priority": 3 if fits["priority"] and needs.priority else 0,
+            "status": 7 if fits["status"] else 0,
+            "added": 10 if fits["added"] else 0,
+        }
+        mark = 2
+        fixed = mark + sum(w + 1 for w in widths.values() if w)
+        return cls(mark, max(width - fixed, 8), **widths)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +97,8 @@ class ColumnNeeds:
     author: bool = True
     year: bool = True
     tags: int = 22  # widest tag text seen
+    rating: bool = True
+    priority: bool = True
 
     SAMPLE: ClassVar[int] = 500
 
@@ -80,7 +109,13 @@ class ColumnNeeds:
             author=any(p.authors for p in papers),
             year=any(p.year for p in papers),
             tags=max((len(" ".join(p.tags)) for p in papers), default=0),
+            rating=any(p.rating for p in papers),
+            priority=any(p.priority for p in papers),
         )
+
+
+def stars(rating: int | None) -> str:
+    return "★" * rating if rating else ""
 
 
 def fit(text: str, width: int) -> str:
@@ -113,6 +148,7 @@ class PaperList(ScrollView, can_focus=True):
         "paper-list--match",
         "paper-list--mark",
         "paper-list--dim",
+        "paper-list--rating",
         "paper-list--status-unread",
         "paper-list--status-reading",
         "paper-list--status-read",
@@ -132,6 +168,7 @@ class PaperList(ScrollView, can_focus=True):
         & > .paper-list--match { color: $text-warning; text-style: bold underline; }
         & > .paper-list--mark { color: $text-success; text-style: bold; }
         & > .paper-list--dim { color: $text-muted; }
+        & > .paper-list--rating { color: $text-warning; }
         & > .paper-list--status-unread { color: $text-primary; }
         & > .paper-list--status-reading { color: $text-warning; }
         & > .paper-list--status-read { color: $text-success; }
@@ -182,6 +219,19 @@ class PaperList(ScrollView, can_focus=True):
         self._cursor = 0
         self.marks: set[str] = set()
         self.empty_text = ""  # shown when there are no results
+        self._columns_shown: frozenset[str] | None = None  # None: every column
+
+    @property
+    def columns_shown(self) -> frozenset[str]:
+        """The optional columns the user wants (they show where they fit)."""
+        if self._columns_shown is None:
+            return frozenset(name for name, _, _ in OPTIONAL_COLUMNS)
+        return self._columns_shown
+
+    @columns_shown.setter
+    def columns_shown(self, names: frozenset[str]) -> None:
+        self._columns_shown = frozenset(names)
+        self.refresh()
 
     # -- data ------------------------------------------------------------------
     @property
@@ -217,14 +267,6 @@ class PaperList(ScrollView, can_focus=True):
         if not self.marks:
             return []
         return [h.paper for h in self._hits if h.paper.id in self.marks]
-
-    def targets(self) -> list[Paper]:
-        """What an action applies to: the marked papers, else the one under the cursor."""
-        marked = self.marked_papers()
-        if marked:
-            return marked
-        current = self.current
-        return [current.paper] if current else []
 
     def set_marks(self, ids: Iterable[str]) -> None:
         self.marks = set(ids)
@@ -314,7 +356,7 @@ class PaperList(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         base = self.rich_style
-        columns = Columns.for_width(width, self._needs)
+        columns = Columns.for_width(width, self._needs, self._columns_shown)
         if y == 0:
             return self._render_header(columns, width, base)
         row = int(self.scroll_offset.y) + y - 1
@@ -327,12 +369,8 @@ class PaperList(ScrollView, can_focus=True):
 
     def _render_header(self, columns: Columns, width: int, base: Style) -> Strip:
         style = base + self._style("paper-list--header")
-        names = [
-            ("Title", columns.title),
-            ("Author", columns.author),
-            ("Year", columns.year),
-            ("Tags", columns.tags),
-            ("Status", columns.status),
+        names = [("Title", columns.title)] + [
+            (header, getattr(columns, name)) for name, header, _ in OPTIONAL_COLUMNS
         ]
         text = " " * columns.mark + " ".join(fit(name, w) for name, w in names if w)
         return Strip([Segment(fit(text, width), style)], width)
@@ -355,12 +393,21 @@ class PaperList(ScrollView, can_focus=True):
             segments.append(Segment(" " + fit(str(paper.year or ""), columns.year), dim))
         if columns.tags:
             segments.append(Segment(" " + fit(" ".join(paper.tags), columns.tags), dim))
-        label = STATUS_LABELS.get(paper.status, paper.status)
-        status_class = (
-            f"paper-list--status-{label}" if label in STATUS_LABELS else "paper-list--dim"
-        )
-        status_style = base + self._style(status_class)
-        segments.append(Segment(" " + fit(label, columns.status), status_style))
+        if columns.rating:
+            rating = base + self._style("paper-list--rating")
+            segments.append(Segment(" " + fit(stars(paper.rating), columns.rating), rating))
+        if columns.priority:
+            priority = f"P{paper.priority}" if paper.priority else ""
+            segments.append(Segment(" " + fit(priority, columns.priority), base))
+        if columns.status:
+            label = STATUS_LABELS.get(paper.status, paper.status)
+            status_class = (
+                f"paper-list--status-{label}" if label in STATUS_LABELS else "paper-list--dim"
+            )
+            status_style = base + self._style(status_class)
+            segments.append(Segment(" " + fit(label, columns.status), status_style))
+        if columns.added:
+            segments.append(Segment(" " + fit(paper.added[:10], columns.added), dim))
         strip = Strip(segments)
         return strip.adjust_cell_length(width, base)
 
