@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from readinglist.bench import bibcheck
 from readinglist.core.bibtex import cited_keys, export_bibtex, export_library, format_name
 from readinglist.core.importers.bibtex import parse_bibtex
 from readinglist.core.importers.dailypapers import parse_dailypapers
@@ -43,29 +44,11 @@ def _tool(name: str) -> str:
 
 
 def biber_errors(bib: str, tmp_path: Path) -> list[str]:
-    """Run ``biber --tool --validate-datamodel`` and return its ERROR lines."""
+    """``biber --tool --validate-datamodel``'s ERROR lines for ``bib``."""
+    _tool("biber")
     source = tmp_path / "export.bib"
     source.write_text(bib, encoding="utf-8")
-    done = subprocess.run(
-        [
-            _tool("biber"),
-            "--tool",
-            "--validate-datamodel",
-            "--output-file",
-            str(tmp_path / "export_tool.bib"),
-            str(source),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=120,
-    )
-    output = done.stdout + done.stderr
-    errors = [line for line in output.splitlines() if "ERROR" in line]
-    assert "INFO - Found BibTeX data source" in output, output
-    if done.returncode != 0 and not errors:
-        errors.append(f"biber exited with {done.returncode}: {output[-500:]}")
-    return errors
+    return bibcheck.biber_errors(source, tmp_path)
 
 
 def bibtex_run(bib: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
@@ -310,7 +293,7 @@ def test_nasty_export_validates_and_round_trips(unicode: bool, tmp_path: Path) -
     assert first.extra == original.extra
     assert first.doi == original.doi  # DOIs keep the case they were written in
     # biber reads URL and DOI verbatim: `%`, `#`, `_`, `~` reach it unescaped.
-    tool_output = (tmp_path / "biber" / "export_tool.bib").read_text(encoding="utf-8")
+    tool_output = (tmp_path / "biber" / "tool.bib").read_text(encoding="utf-8")
     assert "URL = {https://example.org/a%20b_c~d/e#frag?q=1&r={x}}" in tool_output
     assert "DOI = {10.1000/ABC_1%2F(x)}" in tool_output
     assert second.url == "https://example.org/x%7Dy%7B"

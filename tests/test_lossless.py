@@ -188,3 +188,16 @@ def test_listing_latex_is_decoded_for_display_and_encoded_on_export(tmp_path: Pa
     library.import_parsed(result)
     text = _export(library)
     assert "44\\%" in text and "44\\textbackslash" not in text
+
+
+@pytest.mark.parametrize(
+    ("value", "whole"),
+    [("{a}", True), ("{a \\{x\\} b}", True), ('"q {x}"', True), ("jan", True),
+     ('ipl # " 12"', True), ("{a} # {b}", True), ("2020", True), ("{first.\\\\{We} go}", True),
+     ("{de Waa\\} wrote", False), ("{Taylor {{\\&} Francis Group}", False),
+     ("Bravo, Bob and", False), ("{a}{b}", False), ('"open', False)],
+)  # fmt: skip
+def test_well_formed_counts_braces_as_bibtex_does(value: str, whole: bool) -> None:
+    from readinglist.core.importers.bibtex import well_formed
+
+    assert well_formed(value) is whole

@@ -131,12 +131,16 @@ def biber_errors(bib: Path, workdir: Path) -> list[str]:
         timeout=1200,
         check=False,
     )
-    lines = (done.stdout + done.stderr).splitlines()
-    return [
+    output = done.stdout + done.stderr
+    errors = [
         _LOCATION.sub("", line.split(" - ", 1)[-1])
-        for line in lines
+        for line in output.splitlines()
         if "ERROR - " in line and "ERRORS:" not in line  # (not the closing count)
     ]
+    # A biber that never read the file must not pass as "no errors".
+    if "Found BibTeX data source" not in output or (done.returncode and not errors):
+        errors.append(f"biber did not finish reading the file (exit {done.returncode})")
+    return errors
 
 
 def new_biber_errors(original: Path, exported: Path, workdir: Path) -> list[str]:

@@ -19,9 +19,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from readinglist.cli.editing import EditError, _parse_entry, change_between
 from readinglist.core.bibtex import export_bibtex
 from readinglist.core.changes import Change
+from readinglist.core.editform import EditError, change_between, parse_entry
 from readinglist.core.errors import ReadinglistError
 from readinglist.core.importers import parse_file
 from readinglist.core.model import BibFile, Paper
@@ -102,12 +102,12 @@ def check_file(path: Path) -> tuple[int, list[str], list[str]]:
         paper = replace(paper, key=paper.key or "entry")
         text = export_bibtex([paper], bibfiles=bibfiles)
         try:
-            written = _parse_entry(text)
-            if not _only(change_between(written, _parse_entry(text)), ""):
+            written = parse_entry(text)
+            if not _only(change_between(written, parse_entry(text)), ""):
                 spurious.append(f"{paper.key}: unedited, yet a change")
                 continue
             for what, edited, right in _edits(text, written):
-                change = change_between(written, _parse_entry(edited))
+                change = change_between(written, parse_entry(edited))
                 if not right(change):
                     spurious.append(f"{paper.key}: a {what} edit became {change}")
         except EditError as exc:

@@ -146,9 +146,12 @@ def cmd_note(env: Env, key: str, text: tuple[str, ...], edit: bool) -> int:
     if edit and text:
         raise click.UsageError("give the note as TEXT, as -, or --edit, not both")
     if edit:
-        from .editing import run_editor
+        from ..core.editform import EditError, run_editor
 
-        edited = run_editor(paper.notes + ("\n" if paper.notes else ""), suffix=".md")
+        try:
+            edited = run_editor(paper.notes + ("\n" if paper.notes else ""), suffix=".md")
+        except EditError as exc:
+            raise click.UsageError(f"note {paper.key}: {exc}; the note is unchanged") from None
         if edited is None:
             warn("the editor failed; the note is unchanged")
             return EXIT_NO_MATCH

@@ -9,12 +9,8 @@ a field the user did not touch is never set, so it keeps its raw ``.bib`` text.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import sys
-import tempfile
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -29,114 +25,39 @@ if TYPE_CHECKING:
     from ..core.changes import Change
     from ..core.model import BibFile, Paper
 
-# Paper attributes an edited entry can change (the key is renamed with ``rekey``).
-_EDITABLE = ("entry_type", "title", "authors", "year", "venue", "doi", "arxiv", "url", "abstract")
-_ERROR_MARK = "% readinglist: "
 _FIELD_NAME = re.compile(r"[A-Za-z][\w\-:.+]*")
-
-
-class EditError(ValueError):
-    """The edited entry cannot be saved; the message says why."""
-
-
-def editor_command() -> str:
-    return os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-
-
-def run_editor(text: str, *, suffix: str) -> str | None:
-    """Let the user edit ``text`` in their editor; the result, or None when the
-    editor could not run or exited with an error (``:cq`` in vim)."""
-    with tempfile.TemporaryDirectory(prefix="readinglist-") as tmp:
-        path = Path(tmp) / f"edit{suffix}"
-        path.write_text(text, encoding="utf-8")
-        editor = editor_command()
-        try:
-            # Through the shell, as git does: EDITOR may carry options ("code --wait").
-            done = subprocess.run(["/bin/sh", "-c", f'{editor} "$@"', editor, str(path)])
-        except OSError as exc:
-            warn(f"cannot run the editor {editor!r}: {exc.strerror or exc}")
-            return None
-        if done.returncode != 0:
-            return None
-        return path.read_text(encoding="utf-8")
-
-
-def _parse_entry(text: str) -> Paper:
-    from ..core.importers.bibtex import parse_bibtex
-
-    result = parse_bibtex(text)
-    if result.failures:
-        raise EditError(f"the entry does not parse: {str(result.failures[0]).rstrip('.')}")
-    if len(result.papers) != 1:
-        raise EditError(f"expected one entry, found {len(result.papers)}")
-    return result.papers[0]
-
-
-def change_between(written: Paper, edited: Paper) -> Change:
-    """The change that turns what was written into what was saved, field by field."""
-    from ..core.changes import Change
-
-    if edited.key != written.key:
-        raise EditError(
-            f"the key cannot be changed here (use 'readinglist rekey {written.key} {edited.key}')"
-        )
-    year = edited.extra.get("year")
-    if year is not None and year != written.extra.get("year"):
-        raise EditError(f"year {year!r} is not a year")
-    fields = {
-        name: getattr(edited, name)
-        for name in _EDITABLE
-        if getattr(edited, name) != getattr(written, name)
-    }
-    before = {t.casefold() for t in written.tags}
-    after = {t.casefold() for t in edited.tags}
-    extra: dict[str, str | None] = {
-        name: edited.extra.get(name)
-        for name in written.extra.keys() | edited.extra.keys()
-        if written.extra.get(name) != edited.extra.get(name)
-    }
-    try:
-        return Change(
-            add_tags=tuple(t for t in edited.tags if t.casefold() not in before),
-            remove_tags=tuple(t for t in written.tags if t.casefold() not in after),
-            fields=fields,
-            extra=extra,
-        )
-    except ValueError as exc:
-        raise EditError(str(exc)) from None
-
-
-def _without_error_lines(text: str) -> str:
-    return "".join(line for line in text.splitlines(True) if not line.startswith(_ERROR_MARK))
 
 
 def _edit_interactively(paper: Paper, bibfiles: Mapping[str, BibFile]) -> Change | None:
     """Open the entry until it parses (on a terminal), or fail with EditError (no
     terminal). None when the user cancelled: the editor failed, the file was emptied, or
     an entry reopened with its error was saved unchanged."""
-    from ..core.bibtex import export_bibtex
+    from ..core.editform import (
+        EditError,
+        change_between,
+        entry_text,
+        parse_entry,
+        run_editor,
+        with_error,
+        without_error_lines,
+    )
 
-    # With the @string macros and preambles the entry uses, so that it reads back alike.
-    written_text = export_bibtex([paper], bibfiles=bibfiles)
-    written = _parse_entry(written_text)
+    written_text = entry_text(paper, bibfiles)
+    written = parse_entry(written_text)
     text = written_text
     while True:
         edited_text = run_editor(text, suffix=".bib")
-        if edited_text is None or not _without_error_lines(edited_text).strip():
+        if edited_text is None or not without_error_lines(edited_text).strip():
             return None
         if text != written_text and edited_text == text:
             return None  # reopened with the error and left as it was: the user gave up
         try:
-            return change_between(written, _parse_entry(_without_error_lines(edited_text)))
+            return change_between(written, parse_entry(without_error_lines(edited_text)))
         except EditError as exc:
             if not interactive():
                 raise
             warn(f"{exc}; opening the entry again (empty the file to cancel)")
-            text = (
-                f"{_ERROR_MARK}{exc}\n"
-                f"{_ERROR_MARK}fix the entry and save; empty the file to cancel\n"
-                + _without_error_lines(edited_text)
-            )
+            text = with_error(edited_text, str(exc))
 
 
 # -- --set FIELD=VALUE -----------------------------------------------------------------
@@ -220,6 +141,8 @@ def cmd_edit(env: Env, key: str, assignments: tuple[str, ...]) -> int:
     if assignments:
         change = change_from_assignments(assignments)
     else:
+        from ..core.editform import EditError
+
         try:
             found = _edit_interactively(paper, env.library().bibfiles)
         except EditError as exc:

@@ -18,11 +18,12 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from .changes import Change
 from .errors import ReadinglistError
-from .model import Paper
+from .model import BibFile, Paper
 
 __all__ = [
     "ERROR_MARK",
@@ -49,11 +50,12 @@ class EditError(ReadinglistError):
     """The edited entry cannot be saved; the message says why."""
 
 
-def entry_text(paper: Paper) -> str:
-    """The text the editor opens: the paper's entry as an export writes it."""
+def entry_text(paper: Paper, bibfiles: Mapping[str, BibFile] | None = None) -> str:
+    """The text the editor opens: the paper's entry as an export writes it, with the
+    ``@string`` macros and preambles it uses (so that it reads back alike)."""
     from .bibtex import export_bibtex
 
-    return export_bibtex([paper])
+    return export_bibtex([paper], bibfiles=bibfiles)
 
 
 def parse_entry(text: str) -> Paper:

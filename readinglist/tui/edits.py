@@ -294,7 +294,7 @@ class PaperActions:
             return
 
         async def edit() -> None:
-            written = entry_text(paper)
+            written = entry_text(paper, self.library.bibfiles)
             text = written
             while True:
                 try:

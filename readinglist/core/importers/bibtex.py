@@ -76,8 +76,12 @@ _ARXIV_NEW_STYLE = re.compile(r"\d{4}\.\d{4,5}(v\d+)?")
 # -- field values ------------------------------------------------------------
 
 
-def concatenation_parts(value: str) -> list[str] | None:
-    """Split a raw value on top-level ``#``; None if braces or quotes do not pair up."""
+def concatenation_parts(value: str, *, bibtex_braces: bool = False) -> list[str] | None:
+    """Split a raw value on top-level ``#``; None if braces or quotes do not pair up.
+
+    Braces after a backslash are escaped, as bibtexparser reads them; with
+    ``bibtex_braces`` they count, as BibTeX counts them.
+    """
     parts: list[str] = []
     depth = 0
     in_quotes = False
@@ -85,7 +89,7 @@ def concatenation_parts(value: str) -> list[str] | None:
     for match in _VALUE_MARKS.finditer(value):
         char = match.group()
         index = match.start()
-        if index and value[index - 1] == "\\" and char != "#":
+        if not bibtex_braces and index and value[index - 1] == "\\" and char != "#":
             continue
         if char == "{":
             depth += 1
@@ -539,35 +543,24 @@ def well_formed(value: str) -> bool:
     ``\\{`` and ``\\}`` are braces too."""
     if value[:1] == "{" and value[-1:] == "}" and value.count("{") == 1 == value.count("}"):
         return True  # the common case, decided without a scan
-    depth, quoted, start, parts = 0, False, 0, []
-    for mark in _BIBTEX_MARKS.finditer(value):
-        char, at = mark.group(), mark.start()
-        if char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-            if depth < 0:
-                return False
-            # Text after a braced part's closing brace: the value was cut there.
-            if (
-                depth == 0
-                and not quoted
-                and value[start : at + 1].strip()[:1] == "{"
-                and value[at + 1 :].strip()[:1] not in ("", "#")
-            ):
-                return False
-        elif char == '"' and depth == 0:
-            quoted = not quoted
-        elif char == "#" and depth == 0 and not quoted:
-            parts.append(value[start:at].strip())
-            start = at + 1
-    if depth or quoted:
-        return False
-    parts.append(value[start:].strip())
-    return all(p[:1] in ("{", '"') or _BARE_VALUE.fullmatch(p) for p in parts)
+    parts = concatenation_parts(value, bibtex_braces=True)
+    return parts is not None and all(
+        (_closes_at_end(p) if p[:1] == "{" else p[:1] == '"' or _BARE_VALUE.fullmatch(p))
+        for p in parts
+    )
 
 
-_BIBTEX_MARKS = re.compile(r'[{}"#]')
+def _closes_at_end(part: str) -> bool:
+    """``{...}`` whose first brace closes at the end (not ``{a} b``: a value cut short)."""
+    depth = 0
+    for mark in _BRACES.finditer(part):
+        depth += 1 if mark.group() == "{" else -1
+        if depth == 0:
+            return mark.end() == len(part)
+    return False
+
+
+_BRACES = re.compile(r"[{}]")
 
 
 def _plausible_value(value: str) -> bool:
