@@ -262,8 +262,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             before = json.loads(args.compare_top3.read_text(encoding="utf-8"))
             shared = [q for q in now if q in before]
             same = [q for q in shared if now[q] == before[q]]
-            share = len(same) / max(1, len(shared))
+            as_sets = [q for q in shared if set(now[q]) == set(before[q])]
+            share, set_share = len(same) / max(1, len(shared)), len(as_sets) / max(1, len(shared))
             print(f"same top 3 for {len(same)} of {len(shared)} queries ({share:.0%})")
+            print(f"same top-3 papers in any order for {len(as_sets)} ({set_share:.0%})")
             for q in shared:
                 if now[q] != before[q]:
                     print(f"  {q!r}\n    before: {before[q]}\n    now:    {now[q]}")
