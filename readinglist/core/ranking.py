@@ -230,12 +230,10 @@ class TokenMatcher:
 
     def _primary_terms(self, word: str) -> dict[str, float]:
         """Title, author, tag and key terms the word matches exactly or as a prefix."""
-        if len(word) <= 2 and self._short_terms is not None:
-            terms: Iterable[str] = self._short_terms(word)
-        else:
-            terms = self._primary.prefixed(word)
+        short = self._short_terms if len(word) <= 2 else None
+        terms = short(word) if short is not None else self._primary.prefixed(word)
         quality = {t: EXACT if t == word else PREFIX for t in terms}
-        if len(word) <= 2:
+        if short is not None:
             if word in self._keys:
                 quality[word] = EXACT
         else:
