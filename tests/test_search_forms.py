@@ -209,3 +209,27 @@ def test_limited_results_are_the_head_of_the_full_ranking() -> None:
         assert [hit.paper.id for hit in index.search(query, limit=40)] == full[:40], query
         scores = [hit.score for hit in index.search(query)][100:]
         assert scores == sorted(scores, reverse=True)  # below the re-ranked head
+
+
+def test_tie_order_stays_current_through_edits() -> None:
+    papers = [
+        paper(
+            i,
+            " ".join(["Word"] * (1 + i % 9)) + f" {i}",
+            added=f"2025-01-{1 + i % 28:02d}T00:00:00Z",
+        )
+        for i in range(120)
+    ]
+    index = SearchIndex(papers)
+    index.add(paper(500, "Short", added="2025-01-05T00:00:00Z"))
+    index.update(replace(papers[3], title="A Much Longer Title Than Before Was Here Now"))
+    index.update(replace(papers[4], added="2026-01-01T00:00:00Z"))
+    index.remove(papers[5].id)
+
+    def order(built: SearchIndex) -> list[str]:
+        return [built._papers[s].id for s in built._tie_slots]  # type: ignore[union-attr]
+
+    current = [p for p in index._papers if p is not None]
+    fresh = SearchIndex(current)
+    assert order(index) == order(fresh)
+    assert order(index)[0] == papers[4].id  # the newest

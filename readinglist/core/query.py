@@ -233,17 +233,17 @@ def _added_range(raw: str, today: date | None = None) -> AddedRange:
         assert match is not None
         op, when = match.group(1) or "=", match.group(2)
         first, after = _days(when, today)
-    except ValueError:
+        return {
+            "=": AddedRange(_utc(first), _utc(after)),
+            ">=": AddedRange(_utc(first), "~"),
+            ">": AddedRange(_utc(after), "~"),
+            "<=": AddedRange("", _utc(after)),
+            "<": AddedRange("", _utc(first)),
+        }[op]
+    except (ValueError, OverflowError, OSError):
         raise QueryError(
             f"added:{raw} is not a date; use added:today, added:>=2026-11-01 or added:2026-11"
         ) from None
-    return {
-        "=": AddedRange(_utc(first), _utc(after)),
-        ">=": AddedRange(_utc(first), "~"),
-        ">": AddedRange(_utc(after), "~"),
-        "<=": AddedRange("", _utc(after)),
-        "<": AddedRange("", _utc(first)),
-    }[op]
 
 
 def _filter(field: str, raw: str, negated: bool) -> Filter:

@@ -388,22 +388,28 @@ class TieOrder:
     """How equal scores are ordered before the query-aware re-ranking of the top
     results: newest ``added`` first, then shorter titles (the query words are more of
     the title; a bulk import gives every paper the same ``added``), then the latest
-    inserted. ``ranks[slot]`` is a slot's place, ``slots`` the order itself."""
+    inserted. ``ranks[slot]`` sorts in that order; ``slots`` is the order itself."""
 
-    ranks: array[int]
+    ranks: Sequence[int]
     slots: list[int]
 
 
-def tie_order(
-    order_asc: Sequence[int], added: Sequence[str], title_words: bytes | bytearray, cap: int
-) -> TieOrder:
-    """The :class:`TieOrder` of the alive slots (``order_asc``: by added, then insertion)."""
-    slots = list(reversed(order_asc))
-    slots.sort(key=title_words.__getitem__)  # stable sorts: insertion order stays last
-    slots.sort(key=added.__getitem__, reverse=True)
-    ranks = array("i", bytes(4 * cap))
-    deque(map(ranks.__setitem__, slots, range(len(slots))), 0)
-    return TieOrder(ranks, slots)
+_NON_DIGIT = re.compile(r"\D")
+_STAMPS: dict[str, int] = {}
+
+
+def tie_key(added: str, title_words: int, seq: int) -> int:
+    """A slot's place in the :class:`TieOrder` (smaller first), computed on its own so
+    the order is kept current paper by paper."""
+    stamp = _STAMPS.get(added)
+    if stamp is None:
+        digits = _NON_DIGIT.sub("", added)[:14]
+        stamp = int(digits.ljust(14, "0")) if digits else 0
+        if len(_STAMPS) > 4096:
+            _STAMPS.clear()
+        _STAMPS[added] = stamp
+    order = 0xFFFFFFFF - (seq & 0xFFFFFFFF)  # later inserted first
+    return ((10**14 - 1 - stamp) << 40) | (min(title_words, 255) << 32) | order
 
 
 _ONE = re.compile(b"\x01")
@@ -416,7 +422,7 @@ def _positions(flags: bytes, expected: int) -> list[int]:
     return list(compress(range(len(flags)), flags))
 
 
-def _sorted_by_score(slots: list[int], totals: bytes, rank: array[int]) -> list[int]:
+def _sorted_by_score(slots: list[int], totals: bytes, rank: Sequence[int]) -> list[int]:
     slots.sort(key=rank.__getitem__)
     slots.sort(key=totals.__getitem__, reverse=True)
     return slots

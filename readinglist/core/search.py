@@ -75,7 +75,7 @@ from readinglist.core.ranking import (
     level_of,
     rank_slots,
     scatter,
-    tie_order,
+    tie_key,
 )
 from readinglist.core.results import RERANK_WINDOW, SearchResults, rerank, sort_papers
 from readinglist.core.tokens import TermMemo, fold
@@ -164,7 +164,9 @@ class SearchIndex:
             Vocabulary(fuzzy=False),  # citation keys: exact and prefix only
         )
         self._order_asc: list[int] = []  # alive slots by (added, -seq); reversed = newest first
-        self._ties: TieOrder | None = None
+        # Alive slots in tie order (see TieOrder), kept current on every change.
+        self._tie_keys: list[int] = []
+        self._tie_slots: list[int] = []
         self._dead = 0
         self._matcher: TokenMatcher | None = None
         # Slots whose abstract and notes wait for index_abstracts(), in slot order.
@@ -238,7 +240,6 @@ class SearchIndex:
             finally:
                 if collecting:
                     gc.enable()
-            self._ties = None
             self._changed()
 
     def _insert(
@@ -255,6 +256,11 @@ class SearchIndex:
             self._slot_of[paper.id] = slot
         self._alive[slot] = 1
         self._set_attributes(slot, paper)
+        self._tie_keys.append(tie_key(paper.added, self._title_words[slot], seq))
+        if bulk:
+            self._tie_slots.append(slot)
+        else:
+            insort(self._tie_slots, slot, key=self._tie_keys.__getitem__)
         terms = field_terms(paper, memo, body=not defer, fields=self._fields)
         self._post(slot, terms, vocab=not bulk)
         if not bulk:
@@ -275,6 +281,7 @@ class SearchIndex:
         added = [paper.added if paper is not None else "" for paper in self._papers]
         self._order_asc.sort(reverse=True)
         self._order_asc.sort(key=added.__getitem__)
+        self._tie_slots.sort(key=self._tie_keys.__getitem__)
         self._keys = sorted(self._key_slots)
         for cls, terms in enumerate(self._postings):
             self._vocabs[_VOCAB_OF[cls]].add_many(set(terms))
@@ -365,10 +372,7 @@ class SearchIndex:
         self._flags[slot] = flags(paper)
         self._rating[slot] = small_number(paper.rating)
         self._priority[slot] = small_number(paper.priority)
-        length = title_words(paper)
-        if self._title_words[slot] != length:
-            self._title_words[slot] = length
-            self._ties = None
+        self._title_words[slot] = title_words(paper)
 
     def _post(self, slot: int, fields: tuple[set[str], ...], *, vocab: bool = True) -> None:
         for cls, terms in enumerate(fields):
@@ -444,7 +448,6 @@ class SearchIndex:
         if slot is None:
             self._insert(paper, self._next_seq, memo, bulk=False)
             self._next_seq += 1
-            self._ties = None
             return
         old = self._papers[slot]
         assert old is not None
@@ -465,9 +468,21 @@ class SearchIndex:
             self._order_asc.remove(slot)
             self._papers[slot] = paper
             insort(self._order_asc, slot, key=self._order_key)
-            self._ties = None
         self._papers[slot] = paper
         self._set_attributes(slot, paper)
+        key = tie_key(paper.added, self._title_words[slot], self._seq[slot])
+        if key != self._tie_keys[slot]:
+            self._untie(slot)
+            self._tie_keys[slot] = key
+            insort(self._tie_slots, slot, key=self._tie_keys.__getitem__)
+
+    def _untie(self, slot: int) -> None:
+        """Take a slot out of the tie order (found by bisection on its key)."""
+        keys = self._tie_keys
+        at = bisect_left(self._tie_slots, keys[slot], key=keys.__getitem__)
+        while self._tie_slots[at] != slot:
+            at += 1
+        del self._tie_slots[at]
 
     def remove(self, paper_id: str) -> None:
         """Forget a paper (no-op if unknown). Slots are tombstoned and compacted later."""
@@ -480,9 +495,9 @@ class SearchIndex:
             self._alive[slot] = 0
             self._unpost_tags_and_key(slot, paper)
             self._order_asc.remove(slot)
+            self._untie(slot)
             self._papers[slot] = None
             self._dead += 1
-            self._ties = None
             self._changed()
             if self._dead > 1000 and self._dead * 4 > len(self._papers):
                 self._compact()
@@ -495,10 +510,7 @@ class SearchIndex:
 
     # -- search -----------------------------------------------------------------
     def _tie_order(self) -> TieOrder:
-        if self._ties is None:
-            added = [paper.added if paper is not None else "" for paper in self._papers]
-            self._ties = tie_order(self._order_asc, added, self._title_words, self._cap)
-        return self._ties
+        return TieOrder(self._tie_keys, self._tie_slots)
 
     def _short_terms(self, prefix: str) -> list[str]:
         """A two-letter word's expansions: the word itself, then the most frequent
