@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from readinglist.core.model import Paper
-from readinglist.core.tokens import WORD, TermMemo, index_terms, query_words
+from readinglist.core.model import Paper, Source
+from readinglist.core.tokens import TermMemo, index_terms, query_words
 
 TITLE, AUTHOR, TAG, BODY, KEY = range(5)
 STATUS_CODES = {"unread": 1, "reading": 2, "read": 3, "skipped": 4}
@@ -69,7 +69,7 @@ def flags(paper: Paper) -> int:
 
 def title_words(paper: Paper) -> int:
     """Number of words in the title (one byte): shorter titles win ties."""
-    return min(255, len(WORD.findall(paper.title)))
+    return min(255, len(paper.title.split()))
 
 
 def small_number(value: int | None) -> int:
@@ -79,13 +79,20 @@ def small_number(value: int | None) -> int:
     return min(254, max(0, value)) + 1
 
 
+_SOURCE_WORDS: dict[Source, tuple[str, ...]] = {}
+
+
 def source_keys(paper: Paper) -> set[str]:
     """What ``source:`` matches: listing dates and imported file names, as folded
     words joined by spaces ("Aug 5" → "aug 5", "refs.bib" → "refs bib")."""
     keys: set[str] = set()
     for source in paper.sources:
-        for text in (source.date, PurePath(source.file.strip()).name if source.file else ""):
-            words = " ".join(query_words(text))
-            if words:
-                keys.add(words)
+        found = _SOURCE_WORDS.get(source)
+        if found is None:  # most papers share a few sources: fold each once
+            name = PurePath(source.file.strip()).name if source.file.strip() else ""
+            found = tuple(w for w in (" ".join(query_words(t)) for t in (source.date, name)) if w)
+            if len(_SOURCE_WORDS) > 4096:
+                _SOURCE_WORDS.clear()
+            _SOURCE_WORDS[source] = found
+        keys.update(found)
     return keys

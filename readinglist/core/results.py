@@ -80,7 +80,7 @@ def _merge(spans: list[Span]) -> tuple[Span, ...]:
     return tuple(merged)
 
 
-RERANK_WINDOW = 100
+RERANK_WINDOW = 64
 _ADJACENT_BONUS = 0.15  # more than both words in the abstract, less than a title word
 _ABSENT = 1 << 16  # "position" of a query word the title does not hold
 

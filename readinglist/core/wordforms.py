@@ -19,7 +19,8 @@ from itertools import islice
 import snowballstemmer
 
 _MIN_WORD = 4  # shorter words have too few letters to tell forms from other words
-_MAX_CANDIDATES = 600  # terms looked at per word, in vocabulary order
+_MAX_CANDIDATES = 300  # terms stemmed per word, in vocabulary order
+_LONGER_BY = 5  # a form is at most this much longer than the word ("vote" → "votings")
 _MEMO_LIMIT = 400_000
 
 _lock = threading.Lock()
@@ -54,6 +55,8 @@ def other_forms(word: str, candidates: Iterable[str]) -> Iterator[str]:
     """Terms among ``candidates`` (terms starting with ``form_root(word)``, in vocabulary
     order) that are forms of ``word`` but neither ``word`` nor an extension of it."""
     key = form_key(word)
-    for term in islice(candidates, _MAX_CANDIDATES):
-        if not term.startswith(word) and form_key(term) == key:
+    longest = len(word) + _LONGER_BY
+    plausible = (t for t in candidates if len(t) <= longest and not t.startswith(word))
+    for term in islice(plausible, _MAX_CANDIDATES):
+        if form_key(term) == key:
             yield term
