@@ -3,34 +3,38 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
+from readinglist.core.changes import Change
 from readinglist.core.library import Library
+from readinglist.core.model import Paper
 
 from .conftest import DATA
+from .tui.conftest import write_library
 
 BLANK = DATA / "daily-papers-blank-lines.txt"
 
 
 def test_triage_query_forms_through_the_cli(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     db = tmp_path / "lib.json"
+    older = Paper(
+        title="Quokka Graph Attention",
+        id="01J0000000000000000000000A",
+        key="quokka2018graph",
+        year=2018,
+        added="2025-01-10T12:00:00Z",
+        updated="2025-01-10T12:00:00Z",
+    )
+    write_library(db, [older])
     assert cli("--db", db, "import", BLANK).code == 0  # a "Mar 11" listing, added today
-
-    def add(title: str, *extra: str) -> str:
-        result = cli("--db", db, "add", "--title", title, *extra)
-        assert result.code == 0, result.err
-        return result.out.strip()
-
-    survey = add("Quokka Graph Networks: A Survey", "--year", "2020")
-    gat = add("Quokka Graph Attention", "--year", "2018")
+    added = cli("--db", db, "add", "--title", "Quokka Graph Networks: A Survey", "--year", "2020")
+    assert added.code == 0, added.err
+    survey, gat = added.out.strip(), older.key
     lib = Library.open(db)
-    old = lib.by_key(gat)
-    assert old is not None
-    lib.update([replace(old, rating=4, priority=1, added="2025-01-10T12:00:00Z")])
+    lib.edit([older.id], Change(fields={"rating": 4, "priority": 1}))
     rated = lib.by_key(survey)
     assert rated is not None
-    lib.update([replace(rated, rating=2)])
+    lib.edit([rated.id], Change(fields={"rating": 2}))
 
     def keys(query: str) -> list[str]:
         result = cli("--db", db, "list", "--json", query)
