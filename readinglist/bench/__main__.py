@@ -71,7 +71,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--peers", metavar="NAMES", help="compare with peers, e.g. cobib,papis,pubs"
     )
-    parser.add_argument("--runs", type=int, default=3, help="runs per operation with --peers")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="runs per operation with --peers or --corpus"
+    )
     parser.add_argument(
         "--timeout",
         type=float,
