@@ -78,7 +78,6 @@ def test_filters_and_words_combine() -> None:
         ("tag:", "tag: needs a value"),
         ("author:", "needs a value"),
         ("foo:bar", "unknown filter foo:"),
-        ("-attention", "only filters can be excluded"),
         ("key:--", "no letters or digits"),
     ],
 )

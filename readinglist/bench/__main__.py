@@ -2,10 +2,13 @@
 
     python -m readinglist.bench [--sizes 1000,10000,100000] [--json]
     python -m readinglist.bench --peers cobib,papis,pubs [--sizes 10000] [--runs 3]
+    python -m readinglist.bench --corpus FILE [--db LIBRARY] [--json]
 
 The first form measures readinglist alone on synthetic libraries; the second
 installs the named peers into throwaway virtualenvs and times the same commands
-as whole processes, side by side (see :mod:`readinglist.bench.peers`).
+as whole processes, side by side (see :mod:`readinglist.bench.peers`). The third
+imports a real ``.bib`` (or ``.bib.gz``, or listing) and measures every row on it,
+with median, p95, p99, max and peak RSS (see :mod:`readinglist.bench.corpus`).
 """
 
 from __future__ import annotations
@@ -68,7 +71,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--peers", metavar="NAMES", help="compare with peers, e.g. cobib,papis,pubs"
     )
-    parser.add_argument("--runs", type=int, default=3, help="runs per operation with --peers")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="runs per operation with --peers or --corpus"
+    )
     parser.add_argument(
         "--timeout",
         type=float,
@@ -82,6 +87,15 @@ def _parser() -> argparse.ArgumentParser:
         "reuse them on the next run (default: a throwaway temp dir)",
     )
     parser.add_argument("--workdir", metavar="DIR", help="keep generated files here")
+    parser.add_argument(
+        "--corpus", metavar="FILE", help="measure on a library imported from this real file"
+    )
+    parser.add_argument(
+        "--db",
+        metavar="LIBRARY",
+        help="with --corpus: the library to import into, reused if it exists",
+    )
+    parser.add_argument("--no-tui", action="store_true", help="with --corpus: skip the TUI row")
     return parser
 
 
@@ -197,6 +211,17 @@ def machine() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     workdir = Path(args.workdir) if args.workdir else None
+    if args.corpus or args.db:
+        from readinglist.bench.corpus import run_corpus
+
+        return run_corpus(
+            Path(args.corpus) if args.corpus else None,
+            db=Path(args.db) if args.db else None,
+            workdir=workdir,
+            as_json=args.json,
+            runs=args.runs,
+            tui=not args.no_tui,
+        )
     if args.peers:
         from readinglist.bench.peers import run_peers
 

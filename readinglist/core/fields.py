@@ -7,8 +7,10 @@ it in a second phase.
 
 from __future__ import annotations
 
-from readinglist.core.model import Paper
-from readinglist.core.tokens import TermMemo, index_terms
+from pathlib import PurePath
+
+from readinglist.core.model import Paper, Source
+from readinglist.core.tokens import TermMemo, index_terms, query_words
 
 TITLE, AUTHOR, TAG, BODY, KEY = range(5)
 STATUS_CODES = {"unread": 1, "reading": 2, "read": 3, "skipped": 4}
@@ -63,3 +65,34 @@ def flags(paper: Paper) -> int:
         | (4 if paper.abstract.strip() else 0)
         | (8 if paper.doi.strip() else 0)
     )
+
+
+def title_words(paper: Paper) -> int:
+    """Number of words in the title (one byte): shorter titles win ties."""
+    return min(255, len(paper.title.split()))
+
+
+def small_number(value: int | None) -> int:
+    """One byte per paper for ``rating:``/``priority:``: 0 = none, else value + 1 (0..253)."""
+    if value is None:
+        return 0
+    return min(254, max(0, value)) + 1
+
+
+_SOURCE_WORDS: dict[Source, tuple[str, ...]] = {}
+
+
+def source_keys(paper: Paper) -> set[str]:
+    """What ``source:`` matches: listing dates and imported file names, as folded
+    words joined by spaces ("Aug 5" → "aug 5", "refs.bib" → "refs bib")."""
+    keys: set[str] = set()
+    for source in paper.sources:
+        found = _SOURCE_WORDS.get(source)
+        if found is None:  # most papers share a few sources: fold each once
+            name = PurePath(source.file.strip()).name if source.file.strip() else ""
+            found = tuple(w for w in (" ".join(query_words(t)) for t in (source.date, name)) if w)
+            if len(_SOURCE_WORDS) > 4096:
+                _SOURCE_WORDS.clear()
+            _SOURCE_WORDS[source] = found
+        keys.update(found)
+    return keys

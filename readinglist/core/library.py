@@ -10,7 +10,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import (
+    Callable,
+    Collection,
+    Iterable,
+    Iterator,
+    Mapping,
+    MutableMapping,
+    Sequence,
+)
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
@@ -281,18 +289,24 @@ class Library:
         return sorted(self._papers.values(), key=lambda p: p.added, reverse=True)
 
     def search(
-        self, query: str | Query, limit: int | None = None, *, partial: bool = False
+        self,
+        query: str | Query,
+        limit: int | None = None,
+        *,
+        partial: bool = False,
+        marked: Collection[str] = (),
     ) -> Sequence[Hit]:
         """Papers matching ``query``, best first. The empty query lists everything
         without building the index (a whole-process ``list``/``export`` stays fast).
-        ``partial`` answers before abstracts are indexed (see ``SearchIndex``)."""
+        ``partial`` answers before abstracts are indexed (see ``SearchIndex``);
+        ``marked`` are the paper ids ``is:marked`` selects."""
         from .query import parse_query
         from .search import Hit
 
         parsed = parse_query(query) if isinstance(query, str) else query
         if parsed.is_empty and self._index is None:
             return _Listing(self.newest_first()[:limit], Hit)
-        return self.index.search(parsed, limit=limit, partial=partial)
+        return self.index.search(parsed, limit=limit, partial=partial, marked=marked)
 
     @property
     def index_ready(self) -> bool:

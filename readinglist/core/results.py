@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from itertools import pairwise
 from typing import TYPE_CHECKING, overload
 
 from readinglist.core.model import Paper
-from readinglist.core.tokens import folded_with_offsets, word_spans
+from readinglist.core.tokens import fold, folded_with_offsets, word_spans
 
 if TYPE_CHECKING:
+    from readinglist.core.query import Sort
     from readinglist.core.ranking import WordMatch
     from readinglist.core.search import Hit
 
@@ -46,17 +48,24 @@ def _matches(term: str, match: WordMatch) -> bool:
 
 
 def adjacent_pairs(title: str, words: Sequence[WordMatch]) -> int:
-    """How many consecutive query words match consecutive title words, in order.
+    """How many consecutive query words match consecutive title words, in order."""
+    return len(_adjacent(_title_terms(title), words))
 
-    Used to rank "attention distillation" in a title above a title holding both
-    words apart; it only reorders near-ties, never filters.
-    """
-    terms = [term for term, _, _ in word_spans(title)]
-    found = 0
-    for first, second in pairwise(words):
+
+@lru_cache(maxsize=8192)
+def _title_terms(title: str) -> list[tuple[str, int, int]]:
+    """``word_spans`` of a title, memoised: typing re-ranks mostly the same top papers."""
+    return word_spans(title)
+
+
+def _adjacent(spans: list[tuple[str, int, int]], words: Sequence[WordMatch]) -> list[int]:
+    """Indexes i of the query word pairs (i, i + 1) found side by side in the title."""
+    terms = [term for term, _, _ in spans]
+    found = []
+    for i, (first, second) in enumerate(pairwise(words)):
         for left, right in pairwise(terms):
             if _matches(left, first) and _matches(right, second):
-                found += 1
+                found.append(i)
                 break
     return found
 
@@ -71,24 +80,82 @@ def _merge(spans: list[Span]) -> tuple[Span, ...]:
     return tuple(merged)
 
 
-ADJACENT_WINDOW = 100
+RERANK_WINDOW = 64
 _ADJACENT_BONUS = 0.15  # more than both words in the abstract, less than a title word
+_ABSENT = 1 << 16  # "position" of a query word the title does not hold
 
 
-def prefer_adjacent(
-    papers: list[Paper], scores: list[float], words: Sequence[WordMatch]
+def rerank(
+    papers: list[Paper], scores: list[float], words: Sequence[WordMatch], weights: Sequence[float]
 ) -> tuple[list[Paper], list[float]]:
-    """Re-rank the top results so query words found side by side in a title come first."""
-    head = [
-        (min(1.0, score + _ADJACENT_BONUS * adjacent_pairs(paper.title, words)), i)
-        for i, (paper, score) in enumerate(zip(papers[:ADJACENT_WINDOW], scores, strict=False))
-    ]
-    head.sort(key=lambda item: -item[0])  # stable: equal scores keep their order
-    order = [i for _, i in head]
+    """Re-rank the top results by what the query says about their titles.
+
+    Query words side by side in a title add a bonus, scaled by how rare the two
+    words are next to the query's rarest word ("olympic action quality": "action
+    quality" adjacent counts for less than a title holding "olympic"). Equal
+    scores then go to the title holding more query words, nearer its start;
+    remaining ties keep the index's order (newest, then shorter title).
+    """
+    heaviest = max(weights, default=0.0) or 1.0
+    bonus = [_ADJACENT_BONUS * (a + b) / (2 * heaviest) for a, b in pairwise(weights)]
+    keyed = []
+    for i, (paper, score) in enumerate(zip(papers[:RERANK_WINDOW], scores, strict=False)):
+        spans = _title_terms(paper.title)
+        hits = [[_matches(term, word) for word in words] for term, _, _ in spans]
+        starts = [_ABSENT] * len(words)
+        for (_, start, _), matched in zip(spans, hits, strict=True):
+            for j, hit in enumerate(matched):
+                if hit and start < starts[j]:
+                    starts[j] = start
+        if bonus:
+            side_by_side = {
+                j
+                for left, right in pairwise(hits)
+                for j in range(len(bonus))
+                if left[j] and right[j + 1]
+            }
+            score = min(1.0, score + sum(bonus[j] for j in side_by_side))
+        keyed.append((-score, starts.count(_ABSENT), sum(starts), i, score))
+    keyed.sort()
+    order = [item[3] for item in keyed]
     return (
-        [papers[i] for i in order] + papers[ADJACENT_WINDOW:],
-        [score for score, _ in head] + scores[ADJACENT_WINDOW:],
+        [papers[i] for i in order] + papers[RERANK_WINDOW:],
+        [item[4] for item in keyed] + scores[RERANK_WINDOW:],
     )
+
+
+_STATUS_ORDER = {"unread": 0, "reading": 1, "read": 2, "skipped": 3}
+
+
+def sort_papers(
+    papers: list[Paper], scores: list[float], sort: Sort
+) -> tuple[list[Paper], list[float]]:
+    """``sort:FIELD`` / ``sort:-FIELD``: a stable sort, so equal values keep the
+    relevance (or newest-first) order; papers without a year or rating go last."""
+    order = list(range(len(papers)))
+    field = sort.field
+
+    def missing(i: int) -> bool:
+        paper = papers[i]
+        return (field == "year" and paper.year is None) or (
+            field == "rating" and paper.rating is None
+        )
+
+    def value(i: int) -> tuple[int, str]:
+        paper = papers[i]
+        if field == "year":
+            return (paper.year or 0, "")
+        if field == "rating":
+            return (paper.rating or 0, "")
+        if field == "status":
+            return (_STATUS_ORDER.get(paper.status, 4), "")
+        if field == "added":
+            return (0, paper.added)
+        return (0, fold(paper.title))
+
+    order.sort(key=value, reverse=sort.descending)
+    order.sort(key=missing)  # stable: the sorted order stays within each group
+    return [papers[i] for i in order], [scores[i] for i in order]
 
 
 class SearchResults(Sequence["Hit"]):

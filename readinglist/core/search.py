@@ -13,10 +13,17 @@ Design (measured in ``readinglist.bench.search``):
   changes the last word, recomputes one word per keystroke.
 
 Scores: per word, the best title/authors/tags/key match (title 3 > others 2, times
-exact 1 > prefix .8 > one typo .7 > two typos .55 > typo'd prefix .5) plus the best
-abstract/notes match (weight .5); rarer words weigh more (IDF); query words found
-side by side in a title get a bonus. Ties: newest ``added`` first, then insertion
-order — the order of an empty query.
+exact 1 > two adjacent query words written as one .9 ("data set" → "Dataset") >
+prefix .8 > one typo .7 > another form of the word .6 ("segmenting" →
+"Segmentation") > two typos .55 > typo'd prefix .5) plus the best abstract/notes
+match (weight .5); rarer words weigh more (IDF). Query words found side by side in
+a title get a bonus, larger for rarer words. Equal scores go to the paper whose
+title holds the query words, nearest its start, then to the newest, then to the
+shorter title; never to the order papers were imported in.
+
+A one-letter word uses a per-letter map kept with the index, and a two-letter word
+its most frequent expansions, so the first keystrokes of a word cost about as much
+as the later ones.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ import threading
 from array import array
 from bisect import bisect_left, insort
 from collections import defaultdict, deque
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import partial
 from itertools import repeat
@@ -44,12 +51,33 @@ from readinglist.core.fields import (
     body_terms,
     field_terms,
     flags,
+    small_number,
+    source_keys,
+    title_words,
     year_code,
 )
 from readinglist.core.model import Paper
-from readinglist.core.query import Query, parse_query
-from readinglist.core.ranking import TokenMatcher, rank_slots, recency_order
-from readinglist.core.results import ADJACENT_WINDOW, SearchResults, prefer_adjacent
+from readinglist.core.query import (
+    AddedRange,
+    Filter,
+    NumberRange,
+    Query,
+    YearRange,
+    parse_query,
+)
+from readinglist.core.ranking import (
+    EXACT,
+    PREFIX,
+    SHORT_EXPANSIONS,
+    TieOrder,
+    TokenMatcher,
+    WordMatch,
+    level_of,
+    rank_slots,
+    scatter,
+    tie_key,
+)
+from readinglist.core.results import RERANK_WINDOW, SearchResults, rerank, sort_papers
 from readinglist.core.tokens import TermMemo, fold
 from readinglist.core.vocab import Vocabulary
 
@@ -57,6 +85,9 @@ __all__ = ["Hit", "SearchIndex", "SearchResults"]
 
 _CLASSES = 5
 _VOCAB_OF = {TITLE: 0, AUTHOR: 0, TAG: 0, BODY: 1, KEY: 2}
+_PRIMARY = (TITLE, AUTHOR, TAG, KEY)
+# First letters with a per-letter map (one byte per paper each, ~36 x library size).
+_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +138,9 @@ class SearchIndex:
         self._years = bytearray()
         self._status = bytearray()
         self._flags = bytearray()
+        self._title_words = bytearray()
+        self._rating = bytearray()
+        self._priority = bytearray()
         self._postings: tuple[defaultdict[str, array[int]], ...] = tuple(
             defaultdict(partial(array, "i")) for _ in range(_CLASSES)
         )
@@ -115,6 +149,13 @@ class SearchIndex:
         self._dense: dict[tuple[int, str], bytearray] = {}
         self._dense_terms: tuple[set[str], ...] = tuple(set() for _ in range(_CLASSES))
         self._tags: dict[str, array[int]] = {}
+        self._sources: dict[str, array[int]] = {}
+        # Per first letter: each slot's best level for a title/author/tag/key term
+        # starting with it (what a one-letter word matches), built after a bulk add
+        # and kept current on every change.
+        self._letters: dict[str, bytearray] = {}
+        # Two-letter prefix → its most frequent title/author/tag terms (cached).
+        self._short: dict[str, list[str]] = {}
         self._keys: list[str] = []
         self._key_slots: dict[str, list[int]] = {}
         self._vocabs = (
@@ -123,7 +164,9 @@ class SearchIndex:
             Vocabulary(fuzzy=False),  # citation keys: exact and prefix only
         )
         self._order_asc: list[int] = []  # alive slots by (added, -seq); reversed = newest first
-        self._rank: array[int] | None = None
+        # Alive slots in tie order (see TieOrder), kept current on every change.
+        self._tie_keys: list[int] = []
+        self._tie_slots: list[int] = []
         self._dead = 0
         self._matcher: TokenMatcher | None = None
         # Slots whose abstract and notes wait for index_abstracts(), in slot order.
@@ -141,8 +184,17 @@ class SearchIndex:
         if needed <= self._cap:
             return
         extra = max(needed, 2 * self._cap, 64) - self._cap
-        buffers = (self._alive, self._years, self._status, self._flags, self._body_pending)
-        for buffer in (*buffers, *self._dense.values()):
+        buffers = (
+            self._alive,
+            self._years,
+            self._status,
+            self._flags,
+            self._title_words,
+            self._rating,
+            self._priority,
+            self._body_pending,
+        )
+        for buffer in (*buffers, *self._dense.values(), *self._letters.values()):
             buffer.extend(bytes(extra))
         self._cap += extra
 
@@ -188,7 +240,6 @@ class SearchIndex:
             finally:
                 if collecting:
                     gc.enable()
-            self._rank = None
             self._changed()
 
     def _insert(
@@ -205,8 +256,15 @@ class SearchIndex:
             self._slot_of[paper.id] = slot
         self._alive[slot] = 1
         self._set_attributes(slot, paper)
+        self._tie_keys.append(tie_key(paper.added, self._title_words[slot], seq))
+        if bulk:
+            self._tie_slots.append(slot)
+        else:
+            insort(self._tie_slots, slot, key=self._tie_keys.__getitem__)
         terms = field_terms(paper, memo, body=not defer, fields=self._fields)
         self._post(slot, terms, vocab=not bulk)
+        if not bulk:
+            self._paint_letters(slot, terms)
         if defer:
             self._body_pending[slot] = 1
             self._pending.append(slot)
@@ -223,11 +281,44 @@ class SearchIndex:
         added = [paper.added if paper is not None else "" for paper in self._papers]
         self._order_asc.sort(reverse=True)
         self._order_asc.sort(key=added.__getitem__)
+        self._tie_slots.sort(key=self._tie_keys.__getitem__)
         self._keys = sorted(self._key_slots)
         for cls, terms in enumerate(self._postings):
             self._vocabs[_VOCAB_OF[cls]].add_many(set(terms))
         for vocab in self._vocabs:
             vocab.settle()
+        self._short.clear()
+        self._build_letter_maps()
+
+    def _build_letter_maps(self) -> None:
+        """(Re)build the per-letter maps from the postings (levels painted in rising
+        order, so each slot keeps its best)."""
+        groups: dict[str, dict[int, list[array[int]]]] = {}
+        for cls in _PRIMARY:
+            prefix_level, exact_level = level_of(cls, PREFIX), level_of(cls, EXACT)
+            for term, slots in self._postings[cls].items():
+                if slots and term[0] in _LETTERS:
+                    level = exact_level if len(term) == 1 else prefix_level
+                    groups.setdefault(term[0], {}).setdefault(level, []).append(slots)
+        self._letters = {letter: scatter(self._cap, levels) for letter, levels in groups.items()}
+
+    def _paint_letters(self, slot: int, fields: tuple[set[str], ...]) -> None:
+        """Set a slot's value in every letter map from its current terms."""
+        if not self._letters:
+            return
+        best: dict[str, int] = {}
+        for cls in _PRIMARY:
+            prefix_level, exact_level = level_of(cls, PREFIX), level_of(cls, EXACT)
+            for term in fields[cls]:
+                level = exact_level if len(term) == 1 else prefix_level
+                if best.get(term[0], 0) < level:
+                    best[term[0]] = level
+        for letter, levels in self._letters.items():
+            levels[slot] = best.get(letter, 0)
+        for letter in best.keys() - self._letters.keys():
+            if letter in _LETTERS:
+                levels = self._letters[letter] = bytearray(self._cap)
+                levels[slot] = best[letter]
 
     def index_abstracts(self, batch: int = 1024) -> None:
         """Second build phase: index the abstracts and notes left by the constructor.
@@ -279,6 +370,9 @@ class SearchIndex:
         self._years[slot] = year_code(paper.year)
         self._status[slot] = STATUS_CODES.get(paper.status, 0)
         self._flags[slot] = flags(paper)
+        self._rating[slot] = small_number(paper.rating)
+        self._priority[slot] = small_number(paper.priority)
+        self._title_words[slot] = title_words(paper)
 
     def _post(self, slot: int, fields: tuple[set[str], ...], *, vocab: bool = True) -> None:
         for cls, terms in enumerate(fields):
@@ -286,8 +380,8 @@ class SearchIndex:
                 continue
             # C-level loop: the defaultdict creates missing arrays without Python code.
             deque(map(array.append, map(self._postings[cls].__getitem__, terms), repeat(slot)), 0)
-            if vocab:
-                self._vocabs[_VOCAB_OF[cls]].add_many(terms)
+            if vocab and self._vocabs[_VOCAB_OF[cls]].add_many(terms) and cls != BODY:
+                self._short.clear()
             for term in self._dense_terms[cls] & terms:
                 self._dense[cls, term][slot] = 1
 
@@ -315,6 +409,8 @@ class SearchIndex:
     def _post_tags_and_key(self, slot: int, paper: Paper, *, sort_keys: bool = True) -> None:
         for tag in {fold(t.strip()) for t in paper.tags if t.strip()}:
             self._tags.setdefault(tag, array("i")).append(slot)
+        for source in source_keys(paper):
+            self._sources.setdefault(source, array("i")).append(slot)
         if paper.key:
             key = fold(paper.key)
             if sort_keys and key not in self._key_slots:
@@ -324,6 +420,10 @@ class SearchIndex:
     def _unpost_tags_and_key(self, slot: int, paper: Paper) -> None:
         for tag in {fold(t.strip()) for t in paper.tags if t.strip()}:
             slots = self._tags.get(tag)
+            if slots is not None and slot in slots:
+                slots.remove(slot)
+        for source in source_keys(paper):
+            slots = self._sources.get(source)
             if slots is not None and slot in slots:
                 slots.remove(slot)
         if paper.key:
@@ -348,7 +448,6 @@ class SearchIndex:
         if slot is None:
             self._insert(paper, self._next_seq, memo, bulk=False)
             self._next_seq += 1
-            self._rank = None
             return
         old = self._papers[slot]
         assert old is not None
@@ -361,15 +460,29 @@ class SearchIndex:
         changed = [cls for cls in range(_CLASSES) if old_fields[cls] != new_fields[cls]]
         self._unpost(slot, old_fields, changed)
         self._post(slot, tuple(new_fields[c] if c in changed else set() for c in range(_CLASSES)))
+        if any(cls in _PRIMARY for cls in changed):
+            self._paint_letters(slot, new_fields)
         self._unpost_tags_and_key(slot, old)
         self._post_tags_and_key(slot, paper)
         if old.added != paper.added:
             self._order_asc.remove(slot)
             self._papers[slot] = paper
             insort(self._order_asc, slot, key=self._order_key)
-            self._rank = None
         self._papers[slot] = paper
         self._set_attributes(slot, paper)
+        key = tie_key(paper.added, self._title_words[slot], self._seq[slot])
+        if key != self._tie_keys[slot]:
+            self._untie(slot)
+            self._tie_keys[slot] = key
+            insort(self._tie_slots, slot, key=self._tie_keys.__getitem__)
+
+    def _untie(self, slot: int) -> None:
+        """Take a slot out of the tie order (found by bisection on its key)."""
+        keys = self._tie_keys
+        at = bisect_left(self._tie_slots, keys[slot], key=keys.__getitem__)
+        while self._tie_slots[at] != slot:
+            at += 1
+        del self._tie_slots[at]
 
     def remove(self, paper_id: str) -> None:
         """Forget a paper (no-op if unknown). Slots are tombstoned and compacted later."""
@@ -382,9 +495,9 @@ class SearchIndex:
             self._alive[slot] = 0
             self._unpost_tags_and_key(slot, paper)
             self._order_asc.remove(slot)
+            self._untie(slot)
             self._papers[slot] = None
             self._dead += 1
-            self._rank = None
             self._changed()
             if self._dead > 1000 and self._dead * 4 > len(self._papers):
                 self._compact()
@@ -396,10 +509,25 @@ class SearchIndex:
         self.add_many(p for _, p in live)
 
     # -- search -----------------------------------------------------------------
-    def _rank_array(self) -> array[int]:
-        if self._rank is None:
-            self._rank = recency_order(self._order_asc, self._cap)
-        return self._rank
+    def _tie_order(self) -> TieOrder:
+        return TieOrder(self._tie_keys, self._tie_slots)
+
+    def _short_terms(self, prefix: str) -> list[str]:
+        """A two-letter word's expansions: the word itself, then the most frequent
+        title/author/tag terms starting with it."""
+        found = self._short.get(prefix)
+        if found is None:
+            postings = [self._postings[cls] for cls in (TITLE, AUTHOR, TAG)]
+
+            def frequency(term: str) -> int:
+                return sum(len(p.get(term, ())) for p in postings)
+
+            terms = sorted(self._vocabs[0].prefixed(prefix), key=frequency, reverse=True)
+            found = [t for t in terms[:SHORT_EXPANSIONS] if t != prefix]
+            if prefix in self._vocabs[0]:
+                found.insert(0, prefix)
+            self._short[prefix] = found
+        return found
 
     def _current_matcher(self) -> TokenMatcher:
         if self._matcher is None:
@@ -409,17 +537,25 @@ class SearchIndex:
                 postings=self._postings,
                 vocabs=self._vocabs,
                 dense_map=self._dense_map,
+                letter_map=self._letters.get,
+                short_terms=self._short_terms,
             )
         return self._matcher
 
     def search(
-        self, query: Query | str, limit: int | None = None, *, partial: bool = False
+        self,
+        query: Query | str,
+        limit: int | None = None,
+        *,
+        partial: bool = False,
+        marked: Collection[str] = (),
     ) -> SearchResults:
         """Papers matching ``query``, best first (see module docstring for the ranking).
 
         Pass a ``limit`` on every keystroke: ranking stays cheap, while building
         100k results costs more than the search itself. Before the abstracts are
         indexed, this indexes them first unless ``partial`` is true (see the class).
+        ``marked`` holds the ids ``is:marked`` selects.
         """
         parsed = parse_query(query) if isinstance(query, str) else query
         if not partial:
@@ -429,32 +565,56 @@ class SearchIndex:
             matcher = self._current_matcher()
             mask = matcher.alive_int
             for flt in parsed.filters:
-                mask &= self._filter_mask(matcher, flt.field, flt.value, flt.negated)
+                mask &= self._filter_mask(matcher, flt, marked)
             for phrase in parsed.phrases:
                 mask &= matcher.phrase_mask(phrase, self._papers)
-            words = [
-                matcher.word(w, open_word=parsed.open_word and i == len(parsed.words) - 1)
-                for i, w in enumerate(parsed.words)
-            ]
-            slots, scores = rank_slots(
+            for i, word in enumerate(parsed.excluded):
+                last = parsed.excluded_open and i == len(parsed.excluded) - 1
+                mask &= ~matcher.excluded(word, open_word=last)
+            words = self._match_words(matcher, parsed)
+            window = limit
+            if parsed.sort is not None:
+                window = None
+            elif words and limit is not None:
+                window = max(limit, RERANK_WINDOW)  # the re-ranking may lift any of these
+            slots, scores, weights = rank_slots(
                 words,
                 mask,
                 matcher.alive_int,
                 self._cap,
                 self._order_asc,
-                self._rank_array(),
-                # Rank a full window so the side-by-side rule can reorder into the top.
-                limit if limit is None or len(words) < 2 else max(limit, ADJACENT_WINDOW),
+                self._tie_order(),
+                window,
             )
             papers: list[Paper] = [self._papers[s] for s in slots]  # type: ignore[misc]
-        if len(words) > 1:
-            papers, scores = prefer_adjacent(papers, scores, words)
+        if words:
+            papers, scores = rerank(papers, scores, words, weights)
+        if parsed.sort is not None:
+            papers, scores = sort_papers(papers, scores, parsed.sort)
+        if limit is not None:
             papers, scores = papers[:limit], scores[:limit]
         return SearchResults(papers, scores, words, parsed.phrases, Hit, complete=complete)
 
-    def _filter_mask(self, matcher: TokenMatcher, field: str, value: object, negated: bool) -> int:
-        from readinglist.core.query import YearRange
+    @staticmethod
+    def _match_words(matcher: TokenMatcher, parsed: Query) -> list[WordMatch]:
+        """Each free word's match, widened where it and its neighbour are written as
+        one term ("common sense" also finds "Commonsense")."""
+        last = len(parsed.words) - 1
+        words = [
+            matcher.word(w, open_word=parsed.open_word and i == last)
+            for i, w in enumerate(parsed.words)
+        ]
+        for i in range(last):
+            joined = matcher.joined(
+                parsed.words[i], parsed.words[i + 1], open_word=parsed.open_word and i + 1 == last
+            )
+            if joined is not None:
+                words[i] = words[i].merged(joined, matcher.alive_int)
+                words[i + 1] = words[i + 1].merged(joined, matcher.alive_int)
+        return words
 
+    def _filter_mask(self, matcher: TokenMatcher, flt: Filter, marked: Collection[str]) -> int:
+        field, value = flt.field, flt.value
         table = bytearray(256)
         if field == "year":
             assert isinstance(value, YearRange)
@@ -462,6 +622,15 @@ class SearchIndex:
                 if (code + YEAR_BASE) in value:
                     table[code] = 1
             mask = int.from_bytes(self._years.translate(table), "little")
+        elif field in ("rating", "priority"):
+            assert isinstance(value, NumberRange)
+            for code in range(256):
+                table[code] = (code - 1 if code else None) in value
+            codes = self._rating if field == "rating" else self._priority
+            mask = int.from_bytes(codes.translate(table), "little")
+        elif field == "added":
+            assert isinstance(value, AddedRange)
+            mask = matcher.slots_mask([array("i", self._added_between(value))])
         elif field == "status":
             table[STATUS_CODES[str(value)]] = 1
             mask = int.from_bytes(self._status.translate(table), "little")
@@ -472,12 +641,31 @@ class SearchIndex:
             mask = int.from_bytes(self._flags.translate(table), "little")
         elif field == "tag":
             mask = matcher.slots_mask([self._tags.get(str(value), array("i"))])
+        elif field == "source":
+            mask = matcher.slots_mask(
+                slots for key, slots in self._sources.items() if _words_match(key, str(value))
+            )
+        elif field == "is":  # is:marked
+            ids = [self._slot_of.get(paper_id) for paper_id in marked]
+            mask = matcher.slots_mask([array("i", (s for s in ids if s is not None))])
         elif field == "key":
             mask = matcher.slots_mask([array("i", self._key_prefixed(str(value)))])
         else:  # author
             mask = matcher.author_mask(str(value))
         mask &= matcher.alive_int
-        return matcher.alive_int & ~mask if negated else mask
+        return matcher.alive_int & ~mask if flt.negated else mask
+
+    def _added_between(self, span: AddedRange) -> list[int]:
+        """Alive slots with ``span.start <= added < span.end`` (a slice of the added order)."""
+        order = self._order_asc
+
+        def added(slot: int) -> str:
+            paper = self._papers[slot]
+            return paper.added if paper is not None else ""
+
+        start = bisect_left(order, span.start, key=added)
+        end = bisect_left(order, span.end, lo=start, key=added)
+        return order[start:end]
 
     def _key_prefixed(self, prefix: str) -> list[int]:
         found: list[int] = []
@@ -486,3 +674,14 @@ class SearchIndex:
             found.extend(self._key_slots[self._keys[i]])
             i += 1
         return found
+
+
+def _words_match(key: str, value: str) -> bool:
+    """``value``'s words appear in ``key`` in a row, the last one as a prefix
+    ("aug 5" matches "aug 5" but not "aug 15"; "refs" matches "refs bib")."""
+    have, want = key.split(), value.split()
+    for start in range(len(have) - len(want) + 1):
+        window = have[start : start + len(want)]
+        if window[:-1] == want[:-1] and window[-1].startswith(want[-1]):
+            return True
+    return False

@@ -37,10 +37,10 @@ class Vocabulary:
         # Typo candidates by (length, first letter) and (length, second letter).
         self._by_first: dict[tuple[int, str], list[str]] = {}
         self._by_second: dict[tuple[int, str], list[str]] = {}
-        self._by_letter: dict[str, list[str]] = {}
-        # length L → first letter → {term[:L]: [terms]}, built on demand for typo'd prefixes.
-        self._truncated: dict[int, dict[str, dict[str, list[str]]]] = {}
-        self._truncated_keys: dict[tuple[int, str], list[str]] = {}
+        # (length L, first letter) → the distinct term[:L] of terms starting with that
+        # letter, built on demand for typo'd prefixes and dropped when the letter
+        # gets new terms.
+        self._truncated: dict[tuple[int, str], list[str]] = {}
 
     def __len__(self) -> int:
         return len(self._known)
@@ -48,24 +48,24 @@ class Vocabulary:
     def __contains__(self, term: object) -> bool:
         return term in self._known
 
-    def add_many(self, terms: set[str]) -> None:
-        """Add terms not seen before (duplicates are ignored)."""
+    def add_many(self, terms: set[str]) -> int:
+        """Add terms not seen before (duplicates are ignored); returns how many were new."""
         new = terms - self._known
         if not new:
-            return
+            return 0
         self._known.update(new)
         self._pending.extend(new)
         if self._fuzzy:
             for term in new:
                 size = len(term)
                 self._by_first.setdefault((size, term[0]), []).append(term)
-                self._by_letter.setdefault(term[0], []).append(term)
                 if size > 1:
                     self._by_second.setdefault((size, term[1]), []).append(term)
-                for length, per_letter in self._truncated.items():
-                    table = per_letter.get(term[0])
-                    if table is not None and size >= length:
-                        table.setdefault(term[:length], []).append(term)
+            if self._truncated:
+                letters = {term[0] for term in new}
+                for stale in [k for k in self._truncated if k[1] in letters]:
+                    del self._truncated[stale]
+        return len(new)
 
     def settle(self) -> None:
         """Sort new terms now (after a bulk load) rather than on the first keystroke."""
@@ -121,7 +121,7 @@ class Vocabulary:
         found: list[str] = []
         size = len(word)
         for length in (size - 1, size, size + 1):
-            table, prefixes = self._truncated_table(length, word[0])
+            prefixes = self._truncated_prefixes(length, word[0])
             if not prefixes:
                 continue
             matches = process.extract(
@@ -129,21 +129,20 @@ class Vocabulary:
             )
             for prefix, distance, _ in matches:
                 if distance:
-                    found.extend(table[prefix])
+                    found.extend(self.prefixed(prefix))
         return found
 
-    def _truncated_table(self, length: int, first: str) -> tuple[dict[str, list[str]], list[str]]:
-        """{term[:length]: terms} for terms starting with ``first``, built on first use."""
-        per_letter = self._truncated.setdefault(length, {})
-        table = per_letter.get(first)
-        if table is None:
-            table = {}
-            for term in self._by_letter.get(first, ()):
-                if len(term) >= length:
-                    table.setdefault(term[:length], []).append(term)
-            per_letter[first] = table
+    def _truncated_prefixes(self, length: int, first: str) -> list[str]:
+        """The distinct ``term[:length]`` of terms starting with ``first`` (cached)."""
         key = (length, first)
-        prefixes = self._truncated_keys.get(key)
-        if prefixes is None or len(prefixes) != len(table):
-            prefixes = self._truncated_keys[key] = list(table)
-        return table, prefixes
+        prefixes = self._truncated.get(key)
+        if prefixes is None:
+            if len(self._pending) > _PENDING_LIMIT:
+                self._merge_pending()
+            words = self._sorted
+            start = bisect_left(words, first)
+            end = bisect_left(words, chr(ord(first) + 1), start)
+            distinct = {term[:length] for term in words[start:end] if len(term) >= length}
+            distinct.update(t[:length] for t in self._pending if t[0] == first and len(t) >= length)
+            prefixes = self._truncated[key] = sorted(distinct)
+        return prefixes

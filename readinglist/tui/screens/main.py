@@ -215,10 +215,11 @@ class MainScreen(PaperScreen):
         if keep_id is None and (hit := self.paper_list.current) is not None:
             keep_id = hit.paper.id
         self._search_seq += 1
-        self._search(self.query_text, self._search_seq, keep_id)
+        marks = frozenset(self.paper_list.marks)  # is:marked, read here on the UI thread
+        self._search(self.query_text, self._search_seq, keep_id, marks)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def _search(self, text: str, seq: int, keep_id: str | None) -> None:
+    def _search(self, text: str, seq: int, keep_id: str | None, marks: frozenset[str]) -> None:
         from ...core.query import parse_query
 
         worker = get_current_worker()
@@ -236,7 +237,7 @@ class MainScreen(PaperScreen):
             if worker.is_cancelled or seq != self._search_seq:
                 return
             hits: Sequence[HitLike]
-            hits = self.library.search(query, partial=True)
+            hits = self.library.search(query, partial=True, marked=marks)
             total = len(self.library)
         if not worker.is_cancelled:
             self.app.call_from_thread(self._show_results, seq, hits, total, keep_id)
