@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -18,10 +17,13 @@ from readinglist.bench.quality import (
     load_judged,
     ranks_fzf,
     ranks_ours,
+    title_id,
 )
 from readinglist.bench.synth import synthetic_papers
 from readinglist.core.model import Paper
 from readinglist.core.search import SearchIndex
+
+from .conftest import require_tool
 
 DATA = Path(__file__).parent / "data"
 
@@ -91,9 +93,10 @@ def test_ranks_on_a_small_library_for_ours_and_fzf() -> None:
             title="Neural Atoms: Propagating Long-range Interaction", id="x", authors=("Li, Xuan",)
         ),
     ]
-    judged = [Judged("typo", "nueral atoms", papers[-1].title), Judged("typo", "zzqx", "None")]
+    judged = [
+        Judged("typo", "nueral atoms", title_id(papers[-1].title)),
+        Judged("typo", "zzqx", title_id("None")),
+    ]
     assert ranks_ours(SearchIndex(papers), judged) == [1, None]
-    fzf = shutil.which("fzf")
-    if fzf is None:
-        pytest.skip("fzf is not installed: its ranks are not checked")
+    fzf = require_tool("fzf", "apt-get install fzf")
     assert ranks_fzf(papers, judged, fzf)[1] is None
