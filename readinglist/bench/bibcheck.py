@@ -221,7 +221,8 @@ def check_file(path: Path, workdir: Path) -> FileReport:
         report.render_differs = [
             k for k, item in before.items() if k and k not in repaired and after.get(k) != item
         ]
-        report.new_biber_errors = new_biber_errors(path, exported, workdir)
+        if first:  # (a file of @strings only exports nothing to validate)
+            report.new_biber_errors = new_biber_errors(path, exported, workdir)
         report.stable = not first or _stable(exported, workdir)  # (a file of @strings only)
     except ReadinglistError as exc:
         report.error = str(exc)

@@ -96,6 +96,8 @@ def _plain(paper: Paper, name: str) -> str:
     """The attribute a ``None`` raw value stands for (see ``importers.bibtex``)."""
     if name in ("title", "abstract", "doi", "url"):
         return str(getattr(paper, name))
+    if name == "year":
+        return "" if paper.year is None else str(paper.year)
     if name in paper.extra:
         return paper.extra[name]
     return paper.venue if name in _VENUE_FIELDS else ""

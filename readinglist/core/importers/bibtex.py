@@ -328,6 +328,8 @@ def _paper(entry: Entry, macros: dict[str, str], source: Source) -> Paper:
     doi = clean_doi(_clean_link(fields.get("doi", "")))
     url = _clean_link(fields.get("url", ""))
     plain = {"title": title, "abstract": abstract, venue_field: venue, "doi": doi, "url": url}
+    if year is not None:
+        plain["year"] = str(year)
     return Paper(
         title=title,
         key=entry.key.strip(),
@@ -349,13 +351,11 @@ def _paper(entry: Entry, macros: dict[str, str], source: Source) -> Paper:
 def _compact_raw(
     raw: dict[str, str | None], plain: dict[str, str], extra: dict[str, str]
 ) -> dict[str, str | None]:
-    """``raw`` with ``None`` for each value that is the field's text in plain braces.
-
-    Most values are ``{plain text}``: their text is the paper's own attribute, so the
-    file need not hold it twice (a 150k-paper library would double in size); ``None``
-    says "write the attribute back in braces, exactly". Only a text with nothing
-    LaTeX would read differently (no braces, backslash, ``$``, ``%``, ``&``, ``#``,
-    ``_``, ``~``, ``^`` or ``@``) qualifies.
+    """``raw`` with ``None`` for each value that is exactly the paper's own text for
+    that field in braces (``{2017}``, ``{Plain title}``, a URL): the file need not hold
+    it twice (a 150k-paper library would double in size); ``None`` says "write the
+    attribute back in braces", which gives the same bytes. (A value BibTeX would not
+    read whole keeps its text: export repairs it.)
     """
     for name, value in raw.items():
         text = plain.get(name) or extra.get(name)
@@ -366,13 +366,10 @@ def _compact_raw(
             and value[0] == "{"
             and value[-1] == "}"
             and value[1:-1] == text
-            and _LATEX_SPECIAL.search(text) is None
+            and well_formed(value)
         ):
             raw[name] = None
     return raw
-
-
-_LATEX_SPECIAL = re.compile(r"[{}\\$%&#_~^@]")
 
 
 def _line(block_start: int | None) -> int:
