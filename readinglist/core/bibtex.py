@@ -312,9 +312,12 @@ def _pandoc_keys(text: str) -> list[tuple[int, str]]:
 
 def write_bibtex(path: Path, text: str) -> None:
     """Replace ``path`` atomically: a failed export never leaves half a ``.bib``
-    where the user's references were."""
+    where the user's references were. A symlink is followed; a device, FIFO or
+    ``/dev/stdout`` is written in place; a read-only file is refused."""
     try:
         atomic_write_bytes(path, text.encode("utf-8"))
+    except BrokenPipeError:
+        raise  # `-o /dev/stdout | head`: the reader left, which is not an error
     except OSError as exc:
         raise ReadinglistError(f"cannot write {path}: {exc.strerror or exc}") from None
 
