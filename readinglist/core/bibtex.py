@@ -24,6 +24,7 @@ from bibtexparser.library import Library
 from bibtexparser.model import Block, Entry, Field, Preamble, String
 from bibtexparser.writer import BibtexFormat
 
+from .citations import cited_keys
 from .errors import ReadinglistError
 from .importers.bibtex import BOOKTITLE_TYPES, MONTHS, concatenation_parts, well_formed
 from .keys import assign_key, valid_key
@@ -270,46 +271,6 @@ def export_library(
     )
 
 
-# -- keys cited in a manuscript ------------------------------------------------
-
-_TEX_CITE = re.compile(
-    r"\\(?:[A-Za-z]*[Cc]ite[A-Za-z]*|nocite)\*?"
-    r"((?:\s*(?:\[[^\]]*\]|\([^)]*\)))*\s*\{[^}]*\}(?:\s*(?:\[[^\]]*\])*\s*\{[^}]*\})*)"
-)
-_BRACE_GROUP = re.compile(r"\{([^}]*)\}")
-_TEX_COMMENT = re.compile(r"(?<!\\)%.*")
-_AUX_CITATION = re.compile(r"\\citation\{([^}]*)\}")
-_AUX_BIBLATEX = re.compile(r"\\abx@aux@cite\{([^}]*)\}(?:\{([^}]*)\})?")
-# pandoc: @key or @{key}, not inside e-mail addresses or URLs (``user@host``, ``/@name``).
-_PANDOC_CITE = re.compile(r"(?<![\w@./:+\-])-?@(?:\{([^{}\s]+)\}|(\w(?:[\w:.#$%&+?<>~/\-]*\w)?))")
-
-
-def _split_keys(text: str) -> list[str]:
-    return [k.strip() for k in text.split(",") if k.strip() and k.strip() != "*"]
-
-
-def _tex_keys(text: str) -> list[tuple[int, str]]:
-    found: list[tuple[int, str]] = []
-    for match in _TEX_CITE.finditer(text):
-        for group in _BRACE_GROUP.findall(match.group(1)):
-            found.extend((match.start(), k) for k in _split_keys(group))
-    return found
-
-
-def _aux_keys(text: str) -> list[str]:
-    found: list[tuple[int, str]] = []
-    for match in _AUX_CITATION.finditer(text):
-        found.extend((match.start(), k) for k in _split_keys(match.group(1)))
-    for match in _AUX_BIBLATEX.finditer(text):
-        key = match.group(2) if match.group(2) is not None else match.group(1)
-        found.extend((match.start(), k) for k in _split_keys(key))
-    return [k for _, k in sorted(found, key=lambda item: item[0])]
-
-
-def _pandoc_keys(text: str) -> list[tuple[int, str]]:
-    return [(m.start(), m.group(1) or m.group(2)) for m in _PANDOC_CITE.finditer(text)]
-
-
 def write_bibtex(path: Path, text: str) -> None:
     """Replace ``path`` atomically: a failed export never leaves half a ``.bib``
     where the user's references were. A symlink is followed; a device, FIFO or
@@ -320,22 +281,3 @@ def write_bibtex(path: Path, text: str) -> None:
         raise  # `-o /dev/stdout | head`: the reader left, which is not an error
     except OSError as exc:
         raise ReadinglistError(f"cannot write {path}: {exc.strerror or exc}") from None
-
-
-def cited_keys(path: Path) -> list[str]:
-    """Citation keys used in a ``.tex``, ``.aux`` or Markdown file, first use first.
-
-    ``.tex`` files are read for ``\\cite``-family commands (natbib, biblatex, with
-    optional ``[...]`` arguments and comma lists), ``.aux`` files for ``\\citation``
-    and biblatex's ``\\abx@aux@cite``, anything else for pandoc ``[@key]``/``@key``
-    as well as LaTeX commands.
-    """
-    text = Path(path).read_text(encoding="utf-8", errors="replace")
-    suffix = Path(path).suffix.lower()
-    if suffix == ".aux":
-        keys = _aux_keys(text)
-    elif suffix in (".tex", ".ltx", ".latex", ".sty", ".cls", ".bbx", ".cbx"):
-        keys = [k for _, k in _tex_keys(_TEX_COMMENT.sub("", text))]
-    else:  # Markdown and friends: pandoc citations, and raw LaTeX ones pandoc passes on
-        keys = [k for _, k in sorted(_tex_keys(text) + _pandoc_keys(text), key=lambda f: f[0])]
-    return list(dict.fromkeys(keys))
