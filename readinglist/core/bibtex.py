@@ -28,7 +28,7 @@ from .citations import cited_keys
 from .errors import ReadinglistError
 from .importers.bibtex import BOOKTITLE_TYPES, MONTHS, concatenation_parts, well_formed
 from .keys import assign_key, valid_key
-from .latex import braces_balanced, decode_latex, encode_latex, protect_title
+from .latex import NOT_TEXT, braces_balanced, decode_latex, encode_latex, protect_title
 from .model import BibFile, Paper
 from .storage import atomic_write_bytes, gc_paused
 
@@ -65,20 +65,44 @@ def format_name(name: str, *, unicode: bool = False) -> str:
     return ", ".join(p for p in parts if p)
 
 
+# In a link, whitespace and backslashes are never meant literally: percent-encoded,
+# they cannot end a line (or a field) in the .bib.
+_LINK_UNSAFE = re.compile(r"[\s\\]|" + NOT_TEXT.pattern)
+
+
+def _percent(match: re.Match[str]) -> str:
+    return "".join(f"%{byte:02X}" for byte in match.group().encode("utf-8"))
+
+
 def _verbatim(value: str) -> str:
-    """URL/DOI text: verbatim, with braces percent-encoded if they would not pair up."""
+    """URL/DOI/eprint text: verbatim, with whitespace and backslashes percent-encoded,
+    and braces too if they would not pair up."""
+    value = _LINK_UNSAFE.sub(_percent, value)
     if ("{" in value or "}" in value) and not braces_balanced(value):
         return value.replace("{", "%7B").replace("}", "%7D")
     return value
 
 
+_LINE_START_AT = re.compile(r"\n\s*@")
+
+
 def _safe_extra(value: str, unicode: bool) -> str:
-    """An ``extra`` value as stored, unless its braces cannot be written as they are."""
-    if ("{" in value or "}" in value) and not (
-        braces_balanced(value) and braces_balanced(re.sub(r"\\[{}]", "", value))
+    """An ``extra`` value as stored, unless it cannot be written as it is: braces that
+    do not pair up (as BibTeX counts them, or as parsers that skip ``\\{`` do), a
+    trailing backslash (it would escape the closing brace for those parsers) or an
+    ``@`` starting a line (read as a new entry)."""
+    if (
+        (("{" in value or "}" in value) and not _braces_pair_for_every_reader(value))
+        or value.endswith("\\")
+        or _LINE_START_AT.search(value)
+        or NOT_TEXT.search(value)
     ):
         return encode_latex(value, unicode=unicode, math=False)
     return value
+
+
+def _braces_pair_for_every_reader(value: str) -> bool:
+    return braces_balanced(value) and braces_balanced(re.sub(r"\\[{}]", "", value))
 
 
 def _listing_note(paper: Paper) -> str | None:
@@ -156,7 +180,7 @@ def _entry(paper: Paper, key: str, unicode: bool, include_notes: bool) -> Entry:
     if paper.doi and "doi" not in written:
         values["doi"] = _verbatim(paper.doi)
     if paper.arxiv and not {"eprint", "arxiv"} & (written.keys() | values.keys()):
-        values["eprint"] = paper.arxiv
+        values["eprint"] = _verbatim(paper.arxiv)
         values["archiveprefix"] = "arXiv"
     link = paper.url or paper.code_url
     if link and "url" not in written:
@@ -171,6 +195,7 @@ def _entry(paper: Paper, key: str, unicode: bool, include_notes: bool) -> Entry:
     if include_notes and paper.notes and "annote" not in written:
         values["annote"] = encode_latex(paper.notes, unicode=unicode)
     if note is not None:
+        note = encode_latex(note, unicode=unicode)
         values.setdefault("howpublished" if "note" in written or "note" in values else "note", note)
     # Values are enclosed here rather than by bibtexparser's enclosing middleware:
     # the same output, a tenth of the export time saved.
