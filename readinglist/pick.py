@@ -19,9 +19,11 @@ from collections.abc import Iterator, Sequence
 
 import orjson
 
+from .cli.common import write_stdout
 from .clipboard import copy_to_clipboard
 from .core.config import Settings
 from .core.errors import QueryError
+from .core.keys import check_keys
 from .core.library import Library
 from .core.model import Paper, public_doc
 
@@ -31,7 +33,9 @@ FORMATS = ("key", "cite", "pandoc", "bibtex", "json")
 
 def format_choice(papers: Sequence[Paper], fmt: str, library: Library | None = None) -> str:
     """The text printed for the chosen papers, ending in a newline. The BibTeX
-    format writes the macros and preambles of ``library`` that the papers use."""
+    format writes the macros and preambles of ``library`` that the papers use. A key
+    that would break the editor's ``\\cite{}`` or ``[@key]`` raises InvalidKeyError."""
+    check_keys(papers)
     keys = [p.key for p in papers]
     if fmt == "key":
         return ",".join(keys) + "\n"
@@ -146,8 +150,7 @@ def run_pick(
     if not chosen:
         return EXIT_NONE
     text = format_choice(chosen, fmt, library)
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    write_stdout(text.encode("utf-8"))
     library.mark_used(p.id for p in chosen)
     if clipboard:
         how = copy_to_clipboard(text.rstrip("\n"))

@@ -138,3 +138,14 @@ def require_tool(name: str, install: str) -> str:
             pytest.fail(message + "; READINGLIST_REQUIRE_TOOLS is set")
         pytest.skip(message)
     return path
+
+
+def require_root(what: str) -> None:
+    """Skip (or, under ``READINGLIST_REQUIRE_TOOLS``, fail) a test that needs root to
+    build its fixture (a tmpfs mount, a device node), saying what it needs."""
+    if os.geteuid() == 0:
+        return
+    message = f"{what} needs root (run the tests as root, as CI does)"
+    if os.environ.get("READINGLIST_REQUIRE_TOOLS"):
+        pytest.fail(message + "; READINGLIST_REQUIRE_TOOLS is set")
+    pytest.skip(message)

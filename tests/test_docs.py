@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -117,3 +118,22 @@ def test_cached_help_is_what_click_prints() -> None:
         assert (code, text) == (0, _help.COMMAND_HELP[asked.split()[0]][1]), asked
     assert _help.COMMAND_HELP["tag"][0] == ("--help",)  # tag -hard removes the tag "hard"
     assert all("-h" in o for name, (o, _t) in _help.COMMAND_HELP.items() if name != "tag")
+
+
+def test_every_test_the_readme_names_exists() -> None:
+    """Reliability sentences name the test that backs them: ``tests/x.py::test_y``, or
+    ``::test_z`` for another test in the file named just before. Each must exist."""
+    root = Path(__file__).parent.parent
+    named: list[tuple[str, str]] = []
+    current = ""
+    for match in re.finditer(r"(tests/[\w/]+\.py)?::(test_\w+)", README):
+        current = match.group(1) or current
+        assert current, f"::{match.group(2)} names no file"
+        named.append((current, match.group(2)))
+    assert named, "the README names no test"
+    missing = []
+    for file, name in named:
+        source = (root / file).read_text(encoding="utf-8") if (root / file).exists() else ""
+        if not re.search(rf"^(?:async )?def {name}\(", source, re.MULTILINE):
+            missing.append(f"{file}::{name}")
+    assert missing == []

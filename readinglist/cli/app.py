@@ -67,6 +67,17 @@ class ReadinglistGroup(click.Group):
             # `readinglist list | head`: the reader left; that is not an error.
             _discard_stdout()
             return EXIT_OK
+        except OSError as exc:
+            if exc.filename is not None:
+                raise  # files are named in their own errors; this is not one of them
+            # `export > file` on a full disk (ENOSPC), a failing device (EIO): the output
+            # is incomplete, and saying so is the only honest ending.
+            _discard_stdout()
+            with contextlib.suppress(OSError):
+                print(
+                    f"readinglist: cannot write the output: {exc.strerror or exc}", file=sys.stderr
+                )
+            return EXIT_BAD_INPUT
 
     def main(  # type: ignore[override]
         self,

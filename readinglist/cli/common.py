@@ -173,9 +173,24 @@ def no_match(message: str = "no paper matched") -> int:
 
 
 def write_stdout(data: bytes) -> None:
-    sys.stdout.flush()
-    sys.stdout.buffer.write(data)
-    sys.stdout.flush()
+    """Write all of ``data`` to stdout, or raise OSError.
+
+    Large outputs bypass ``sys.stdout``'s buffer: when the kernel takes only part of
+    a large write (a disk filling up), the buffered writer reports success and drops
+    the rest. Writing the descriptor directly, in a loop, sees the short write and
+    the error that follows it.
+    """
+    stream = sys.stdout
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError):  # not a real file (tests capture into an object)
+        stream.buffer.write(data)
+        stream.flush()
+        return
+    stream.flush()
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def paper_line(paper: Paper, key_width: int) -> str:

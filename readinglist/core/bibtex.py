@@ -24,10 +24,11 @@ from bibtexparser.library import Library
 from bibtexparser.model import Block, Entry, Field, Preamble, String
 from bibtexparser.writer import BibtexFormat
 
+from .citations import cited_keys
 from .errors import ReadinglistError
 from .importers.bibtex import BOOKTITLE_TYPES, MONTHS, concatenation_parts, well_formed
 from .keys import assign_key, valid_key
-from .latex import braces_balanced, decode_latex, encode_latex, protect_title
+from .latex import NOT_TEXT, braces_balanced, decode_latex, encode_latex, protect_title
 from .model import BibFile, Paper
 from .storage import atomic_write_bytes, gc_paused
 
@@ -64,20 +65,44 @@ def format_name(name: str, *, unicode: bool = False) -> str:
     return ", ".join(p for p in parts if p)
 
 
+# In a link, whitespace and backslashes are never meant literally: percent-encoded,
+# they cannot end a line (or a field) in the .bib.
+_LINK_UNSAFE = re.compile(r"[\s\\]|" + NOT_TEXT.pattern)
+
+
+def _percent(match: re.Match[str]) -> str:
+    return "".join(f"%{byte:02X}" for byte in match.group().encode("utf-8"))
+
+
 def _verbatim(value: str) -> str:
-    """URL/DOI text: verbatim, with braces percent-encoded if they would not pair up."""
+    """URL/DOI/eprint text: verbatim, with whitespace and backslashes percent-encoded,
+    and braces too if they would not pair up."""
+    value = _LINK_UNSAFE.sub(_percent, value)
     if ("{" in value or "}" in value) and not braces_balanced(value):
         return value.replace("{", "%7B").replace("}", "%7D")
     return value
 
 
+_LINE_START_AT = re.compile(r"\n\s*@")
+
+
 def _safe_extra(value: str, unicode: bool) -> str:
-    """An ``extra`` value as stored, unless its braces cannot be written as they are."""
-    if ("{" in value or "}" in value) and not (
-        braces_balanced(value) and braces_balanced(re.sub(r"\\[{}]", "", value))
+    """An ``extra`` value as stored, unless it cannot be written as it is: braces that
+    do not pair up (as BibTeX counts them, or as parsers that skip ``\\{`` do), a
+    trailing backslash (it would escape the closing brace for those parsers) or an
+    ``@`` starting a line (read as a new entry)."""
+    if (
+        (("{" in value or "}" in value) and not _braces_pair_for_every_reader(value))
+        or value.endswith("\\")
+        or _LINE_START_AT.search(value)
+        or NOT_TEXT.search(value)
     ):
         return encode_latex(value, unicode=unicode, math=False)
     return value
+
+
+def _braces_pair_for_every_reader(value: str) -> bool:
+    return braces_balanced(value) and braces_balanced(re.sub(r"\\[{}]", "", value))
 
 
 def _listing_note(paper: Paper) -> str | None:
@@ -155,7 +180,7 @@ def _entry(paper: Paper, key: str, unicode: bool, include_notes: bool) -> Entry:
     if paper.doi and "doi" not in written:
         values["doi"] = _verbatim(paper.doi)
     if paper.arxiv and not {"eprint", "arxiv"} & (written.keys() | values.keys()):
-        values["eprint"] = paper.arxiv
+        values["eprint"] = _verbatim(paper.arxiv)
         values["archiveprefix"] = "arXiv"
     link = paper.url or paper.code_url
     if link and "url" not in written:
@@ -170,6 +195,7 @@ def _entry(paper: Paper, key: str, unicode: bool, include_notes: bool) -> Entry:
     if include_notes and paper.notes and "annote" not in written:
         values["annote"] = encode_latex(paper.notes, unicode=unicode)
     if note is not None:
+        note = encode_latex(note, unicode=unicode)
         values.setdefault("howpublished" if "note" in written or "note" in values else "note", note)
     # Values are enclosed here rather than by bibtexparser's enclosing middleware:
     # the same output, a tenth of the export time saved.
@@ -270,69 +296,13 @@ def export_library(
     )
 
 
-# -- keys cited in a manuscript ------------------------------------------------
-
-_TEX_CITE = re.compile(
-    r"\\(?:[A-Za-z]*[Cc]ite[A-Za-z]*|nocite)\*?"
-    r"((?:\s*(?:\[[^\]]*\]|\([^)]*\)))*\s*\{[^}]*\}(?:\s*(?:\[[^\]]*\])*\s*\{[^}]*\})*)"
-)
-_BRACE_GROUP = re.compile(r"\{([^}]*)\}")
-_TEX_COMMENT = re.compile(r"(?<!\\)%.*")
-_AUX_CITATION = re.compile(r"\\citation\{([^}]*)\}")
-_AUX_BIBLATEX = re.compile(r"\\abx@aux@cite\{([^}]*)\}(?:\{([^}]*)\})?")
-# pandoc: @key or @{key}, not inside e-mail addresses or URLs (``user@host``, ``/@name``).
-_PANDOC_CITE = re.compile(r"(?<![\w@./:+\-])-?@(?:\{([^{}\s]+)\}|(\w(?:[\w:.#$%&+?<>~/\-]*\w)?))")
-
-
-def _split_keys(text: str) -> list[str]:
-    return [k.strip() for k in text.split(",") if k.strip() and k.strip() != "*"]
-
-
-def _tex_keys(text: str) -> list[tuple[int, str]]:
-    found: list[tuple[int, str]] = []
-    for match in _TEX_CITE.finditer(text):
-        for group in _BRACE_GROUP.findall(match.group(1)):
-            found.extend((match.start(), k) for k in _split_keys(group))
-    return found
-
-
-def _aux_keys(text: str) -> list[str]:
-    found: list[tuple[int, str]] = []
-    for match in _AUX_CITATION.finditer(text):
-        found.extend((match.start(), k) for k in _split_keys(match.group(1)))
-    for match in _AUX_BIBLATEX.finditer(text):
-        key = match.group(2) if match.group(2) is not None else match.group(1)
-        found.extend((match.start(), k) for k in _split_keys(key))
-    return [k for _, k in sorted(found, key=lambda item: item[0])]
-
-
-def _pandoc_keys(text: str) -> list[tuple[int, str]]:
-    return [(m.start(), m.group(1) or m.group(2)) for m in _PANDOC_CITE.finditer(text)]
-
-
 def write_bibtex(path: Path, text: str) -> None:
     """Replace ``path`` atomically: a failed export never leaves half a ``.bib``
-    where the user's references were."""
+    where the user's references were. A symlink is followed; a device, FIFO or
+    ``/dev/stdout`` is written in place; a read-only file is refused."""
     try:
         atomic_write_bytes(path, text.encode("utf-8"))
+    except BrokenPipeError:
+        raise  # `-o /dev/stdout | head`: the reader left, which is not an error
     except OSError as exc:
         raise ReadinglistError(f"cannot write {path}: {exc.strerror or exc}") from None
-
-
-def cited_keys(path: Path) -> list[str]:
-    """Citation keys used in a ``.tex``, ``.aux`` or Markdown file, first use first.
-
-    ``.tex`` files are read for ``\\cite``-family commands (natbib, biblatex, with
-    optional ``[...]`` arguments and comma lists), ``.aux`` files for ``\\citation``
-    and biblatex's ``\\abx@aux@cite``, anything else for pandoc ``[@key]``/``@key``
-    as well as LaTeX commands.
-    """
-    text = Path(path).read_text(encoding="utf-8", errors="replace")
-    suffix = Path(path).suffix.lower()
-    if suffix == ".aux":
-        keys = _aux_keys(text)
-    elif suffix in (".tex", ".ltx", ".latex", ".sty", ".cls", ".bbx", ".cbx"):
-        keys = [k for _, k in _tex_keys(_TEX_COMMENT.sub("", text))]
-    else:  # Markdown and friends: pandoc citations, and raw LaTeX ones pandoc passes on
-        keys = [k for _, k in sorted(_tex_keys(text) + _pandoc_keys(text), key=lambda f: f[0])]
-    return list(dict.fromkeys(keys))

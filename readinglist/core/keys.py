@@ -7,8 +7,9 @@ edit of the title or authors must not break the ``\\cite{}`` already in a thesis
 from __future__ import annotations
 
 import re
-from collections.abc import Container
+from collections.abc import Container, Iterable
 
+from .errors import ReadinglistError
 from .model import Paper
 from .text import fold_text, surname_key
 
@@ -76,6 +77,36 @@ _KEY_FORBIDDEN = re.compile(r'[\s,{}()"#%~\\]')
 def valid_key(key: str) -> bool:
     """True for a key bibtex, biber and ``\\cite{}`` read as one key."""
     return bool(key) and _KEY_FORBIDDEN.search(key) is None
+
+
+_CHAR_NAMES = {" ": "a space", "\t": "a tab", "\n": "a line break", "\r": "a line break"}
+
+
+class InvalidKeyError(ReadinglistError):
+    """A stored citation key that BibTeX, biber or ``\\cite{}`` cannot take as it is."""
+
+
+def unusable_key_reason(key: str) -> str:
+    """Why ``key`` cannot be cited as it is ("" when :func:`valid_key` holds)."""
+    if not key:
+        return "it is empty"
+    bad = dict.fromkeys(_KEY_FORBIDDEN.findall(key))
+    names = [_CHAR_NAMES.get(c, "a space" if c.isspace() else repr(c)) for c in bad]
+    return "it contains " + ", ".join(dict.fromkeys(names)) if names else ""
+
+
+def check_keys(papers: Iterable[Paper]) -> None:
+    """Raise :class:`InvalidKeyError` for the first paper whose key cannot be cited:
+    no ``\\cite``, clipboard or editor gets a key that breaks it (only a hand-edited
+    library file can hold one)."""
+    for paper in papers:
+        why = unusable_key_reason(paper.key)
+        if why:
+            title = paper.title if len(paper.title) <= 50 else paper.title[:49] + "…"
+            raise InvalidKeyError(
+                f"the citation key {paper.key!r} of {title!r} cannot be used: {why} "
+                "(fix the key in the library file)"
+            )
 
 
 def _title_words(title: str) -> list[str]:

@@ -168,6 +168,9 @@ _ESCAPES: dict[str, str] = {
     "_": "\\_",
     "~": "\\textasciitilde{}",
     "^": "\\textasciicircum{}",
+    # Harmless to BibTeX inside braces, but parsers that recover from broken files
+    # (bibtexparser) take an ``@`` at the start of a line for a new entry.
+    "@": "\\symbol{64}",
 }
 
 # Export of non-ASCII characters that are not a letter + accents.
@@ -261,8 +264,16 @@ def _accent(match: re.Match[str]) -> str:
     return unicodedata.normalize("NFC", letter + mark)
 
 
+_SYMBOL_ARG = re.compile(r"\{\s*(\d{1,3})\s*\}")
+
+
 def _command(match: re.Match[str]) -> str:
     word, args, space = match.group(1, 2, 3)
+    if word == "symbol" and (code := _SYMBOL_ARG.match(args)) and 32 <= int(code[1]) < 127:
+        rest = args[code.end() :]  # brace groups that follow are not its argument
+        if "\\" in rest:
+            rest = _COMMAND.sub(_command, rest)
+        return chr(int(code[1])).translate(_KEEP_TABLE) + rest + space  # \symbol{64} is @
     if word is not None:
         replacement = _WORD_CHARS.get(word)
         if replacement is None:
@@ -366,7 +377,7 @@ _TABLES: dict[tuple[bool, bool], dict[int, str]] = {
     (True, True): str.maketrans(_ESCAPES),
     (True, False): str.maketrans(_BRACE_WORDS),
 }
-_PLAIN = re.compile(r"[\\{}&%$#_~^\u0080-\U0010ffff]")
+_PLAIN = re.compile(r"[\\{}&%$#_~^@\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u0080-\U0010ffff]")
 
 
 def braces_balanced(text: str) -> bool:
@@ -390,9 +401,32 @@ def _combining(match: re.Match[str]) -> str:
     return _encode_char(match.group(0))
 
 
+# Control characters (but tab and line breaks) and the Unicode noncharacters (U+FFFE,
+# U+FDD0, ...) are not text, and not safe to write: biber aborts on a NUL, stops
+# parsing at U+000E, U+000F, U+001E, U+001F, and refuses a file holding a
+# noncharacter. Export writes a space for vertical tab and form feed, U+FFFD for
+# the others.
+NOT_TEXT = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufdd0-\ufdef"
+    + "".join(chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(17))
+    + "]"
+)
+
+
+def _replace_not_text(match: re.Match[str]) -> str:
+    return " " if match.group() in "\x0b\x0c" else "\ufffd"
+
+
+def replace_not_text(text: str) -> str:
+    """``text`` with what :data:`NOT_TEXT` matches replaced (see there)."""
+    return NOT_TEXT.sub(_replace_not_text, text)
+
+
 def _escape(text: str, unicode: bool) -> str:
     if _PLAIN.search(text) is None:
         return text
+    if NOT_TEXT.search(text):
+        text = replace_not_text(text)
     paired = ("{" not in text and "}" not in text) or braces_balanced(text)
     out = text.translate(_TABLES[unicode, paired])
     if not unicode and not out.isascii():
@@ -400,13 +434,55 @@ def _escape(text: str, unicode: bool) -> str:
     return out
 
 
-def iter_math(text: str) -> list[tuple[str, bool]]:
-    """Split ``text`` into (piece, is_math) runs; math is ``$...$`` by pandoc's rule."""
+# Control words that read or write files, run programs, redefine commands or end the
+# document: math that uses one is text, not something to hand to LaTeX as it is.
+_UNSAFE_MATH_WORD_LIST = """
+    input include includeonly InputIfFileExists endinput openin openout read readline
+    write immediate newwrite newread special directlua latelua luaexec ShellEscape
+    pdfshellescape catcode lccode uccode def edef gdef xdef let futurelet global long
+    outer csname endcsname expandafter noexpand newcommand renewcommand providecommand
+    DeclareRobustCommand usepackage RequirePackage documentclass makeatletter everypar
+    everymath output scantokens bye dump batchmode nonstopmode scrollmode
+"""
+_UNSAFE_MATH_WORDS = frozenset(_UNSAFE_MATH_WORD_LIST.split())
+# ``\\end{pmatrix}`` is math; a bare ``\\end`` or ``\\end{document}`` ends the document.
+_END_DOCUMENT = re.compile(r"\\end(?![A-Za-z])(?!\s*\{(?!\s*document\s*\}))")
+_CONTROL_WORD = re.compile(r"\\([A-Za-z]+)")
+_ESCAPED = re.compile(r"\\.", re.DOTALL)
+
+
+def _safe_math(piece: str) -> bool:
+    """Math that may go into a BibTeX field verbatim: it cannot end the field or the
+    entry early, comment out the rest of a line, or run commands on the reader's
+    machine. Anything else is written as (escaped) text.
+
+    Braces must pair up both as BibTeX counts them (every brace) and as parsers that
+    skip ``\\{`` count them; ``@`` would look like a new entry to the latter.
+    """
+    if "@" in piece or NOT_TEXT.search(piece):
+        return False
+    inner = piece.strip("$")
+    unescaped = _ESCAPED.sub("", inner)
+    if "%" in unescaped or unescaped.endswith("\\"):
+        return False
+    if not braces_balanced(piece) or not braces_balanced(re.sub(r"\\[{}]", "", piece)):
+        return False
+    if _END_DOCUMENT.search(piece):
+        return False
+    return not any(word in _UNSAFE_MATH_WORDS for word in _CONTROL_WORD.findall(piece))
+
+
+def iter_math(text: str, *, writable: bool = False) -> list[tuple[str, bool]]:
+    """Split ``text`` into (piece, is_math) runs; math is ``$...$`` by pandoc's rule.
+    With ``writable``, only math that is safe to write verbatim into BibTeX
+    (:func:`_safe_math`) counts; the rest is text, to be escaped."""
     if "$" not in text:
         return [(text, False)]
     runs: list[tuple[str, bool]] = []
     start = 0
     for match in _MATH.finditer(text):
+        if writable and not _safe_math(match.group(0)):
+            continue
         if match.start() > start:
             runs.append((text[start : match.start()], False))
         runs.append((match.group(0), True))
@@ -420,7 +496,8 @@ def encode_latex(text: str, *, unicode: bool = False, math: bool = True) -> str:
     """Unicode → BibTeX field text: specials escaped, non-ASCII as LaTeX unless
     ``unicode``; ``$...$`` math passes through verbatim when ``math`` is set."""
     if math and "$" in text:
-        return "".join(p if is_math else _escape(p, unicode) for p, is_math in iter_math(text))
+        runs = iter_math(text, writable=True)
+        return "".join(p if is_math else _escape(p, unicode) for p, is_math in runs)
     return _escape(text, unicode)
 
 
@@ -519,8 +596,10 @@ def protect_title(title: str, *, unicode: bool = False) -> str:
     def escape(piece: str) -> str:
         return _escape(piece, unicode)
 
+    if NOT_TEXT.search(title):  # before words are split: some of it counts as spaces
+        title = replace_not_text(title)
     out: list[str] = []
-    for piece, is_math in iter_math(title):
+    for piece, is_math in iter_math(title, writable=True):
         if is_math:
             out.append("{" + piece + "}" if any(c.isupper() for c in piece) else piece)
             continue

@@ -234,17 +234,35 @@ class Match:
 _FILLABLE = ("abstract", "venue", "doi", "arxiv", "url", "code_url")
 
 
+def _cut_listing_abstract(existing: Paper, incoming: str) -> bool:
+    """The stored abstract came from a listing and is a strict prefix of the incoming
+    one: it was cut (a truncated file), and the complete listing repairs it. Text from
+    the user's own ``.bib`` is never rewritten this way."""
+    stored = existing.abstract
+    if not stored or len(incoming) <= len(stored) or not incoming.startswith(stored):
+        return False
+    kinds = {source.kind for source in existing.sources}
+    return "dailypapers" in kinds and "bibtex" not in kinds
+
+
 def merge_into(existing: Paper, incoming: Paper) -> Paper:
     """``existing`` enriched with what ``incoming`` knows and it does not.
 
     The stored paper keeps its id, key, status, notes and timestamps; empty fields
-    are filled, tags and sources are unioned, unknown BibTeX fields are added.
+    are filled, tags and sources are unioned, unknown BibTeX fields are added, and a
+    listing abstract that was cut short is completed.
     Returns ``existing`` itself when nothing new was learned.
     """
     changes: dict[str, object] = {}
     for name in _FILLABLE:
         if not getattr(existing, name) and getattr(incoming, name):
             changes[name] = getattr(incoming, name)
+    if _cut_listing_abstract(existing, incoming.abstract):
+        changes["abstract"] = incoming.abstract
+        # a link at the cut was found in the cut text: take the whole one
+        old_link, new_link = existing.code_url, incoming.code_url
+        if old_link and new_link != old_link and new_link.startswith(old_link):
+            changes["code_url"] = new_link
     if not existing.authors and incoming.authors:
         changes["authors"] = incoming.authors
     if existing.year is None and incoming.year is not None:

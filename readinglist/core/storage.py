@@ -1,8 +1,8 @@
 """A TinyDB storage that never tears the library file (SPEC §3).
 
-* Writes go to a temp file in the same directory, are fsync'ed and then
-  ``os.replace``'d over the library, so a crash or ``kill -9`` leaves either the old
-  or the new file.
+* Writes go to a temp file beside the library (beside the file a symlink points
+  to), are fsync'ed and then ``os.replace``'d over it, so a crash or ``kill -9``
+  leaves either the old or the new file (see :mod:`readinglist.core.files`).
 * The parsed file is kept in memory and re-read only when the file's signature
   (inode, size, mtime) changes, so TinyDB's read-before-every-operation is free.
 * Inside :meth:`AtomicJSONStorage.batch` the writes TinyDB makes are held and
@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ import orjson
 from tinydb.storages import Storage
 
 from .errors import LibraryError
+from .files import remove_stale_temps, write_bytes_safely
 
 Signature = tuple[int, int, int]
 
@@ -150,35 +150,9 @@ def dump_library(
 
 def atomic_write_bytes(path: Path, payload: bytes | Iterable[bytes]) -> None:
     """Write ``payload`` (bytes, or chunks in order) to ``path`` so that readers see
-    the old or the new file only."""
-    directory = path.parent
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb", buffering=1 << 20) as handle:
-            if isinstance(payload, bytes):
-                handle.write(payload)
-            else:
-                handle.writelines(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if path.exists():
-            os.chmod(tmp_name, path.stat().st_mode & 0o777)
-        else:  # mkstemp makes 0600 files; a new library gets the usual umask mode
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp_name, 0o666 & ~umask)
-        os.replace(tmp_name, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        raise
-    # Make the rename itself durable.
-    with contextlib.suppress(OSError):
-        dir_fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+    the old or the new file only; symlinks, devices and read-only files are treated
+    as :func:`readinglist.core.files.write_bytes_safely` describes."""
+    write_bytes_safely(path, payload)
 
 
 class AtomicJSONStorage(Storage):
@@ -221,11 +195,9 @@ class AtomicJSONStorage(Storage):
         return self._signature
 
     def remove_stale_temps(self) -> None:
-        """Delete temp files a killed writer left behind. Call only under the lock,
-        when no other writer can be half-way through its own temp file."""
-        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
-            with contextlib.suppress(OSError):
-                stale.unlink()
+        """Delete temp files a killed writer left behind (ours only). Call only under
+        the lock, when no other writer can be half-way through its own temp file."""
+        remove_stale_temps(self.path)
 
     def invalidate(self) -> None:
         """Forget the cache and what the file was: the next read comes from disk, and

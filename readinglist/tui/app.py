@@ -7,6 +7,7 @@ import webbrowser
 from collections.abc import Callable, Sequence
 from typing import ClassVar
 
+from textual import events
 from textual.app import App
 from textual.binding import BindingType
 
@@ -42,6 +43,9 @@ class ReadingListApp(App[None]):
         self.settings = settings
         self.url_opener = url_opener
         self.library_lock = threading.RLock()
+        # Until the library is on screen, typing is held for the search box (see on_event).
+        self.library_shown = False
+        self._held: list[str] = []
         self._warnings = list(warnings)
         unknown = unknown_keymap_ids(settings.keymap)
         if unknown:
@@ -55,7 +59,38 @@ class ReadingListApp(App[None]):
     def on_mount(self) -> None:
         self.push_screen(MainScreen(self.library, self.settings, self.library_lock))
         for warning in self._warnings:
-            self.notify(warning, title="Config", severity="warning", timeout=10)
+            self.notify(warning, title="Config", severity="warning", timeout=10, markup=False)
+
+    async def on_event(self, event: events.Event) -> None:
+        """Keys that arrive before the library is on screen (typed while a large one
+        loads) never run as commands: ``a`` ``d`` ``y`` would mark all, delete and
+        confirm. Printable ones are held for the search box, the rest dropped; quit
+        still quits."""
+        if (
+            not self.library_shown
+            and isinstance(event, events.Key | events.Paste)
+            and not event.is_forwarded
+        ):
+            if isinstance(event, events.Paste):
+                self._held.append(event.text)
+                return
+            if event.key not in _ALWAYS_ACTIVE:
+                if event.is_printable and event.character:
+                    self._held.append(event.character)
+                return
+        await super().on_event(event)
+
+    def on_main_screen_library_shown(self, message: MainScreen.LibraryShown) -> None:
+        """The first results are on screen: what was typed so far becomes the query."""
+        self.library_shown = True
+        text = "".join(self._held).removeprefix("/")  # "/" asked for the search box
+        self._held.clear()
+        text = " ".join(text.split())
+        if text:
+            box = message.screen.search_box
+            box.value = text
+            box.cursor_position = len(text)
+            box.focus()
 
     def on_papers_changed(self, _event: PapersChanged) -> None:
         """A worker changed the library (or another process did): every view re-reads."""
@@ -66,6 +101,9 @@ class ReadingListApp(App[None]):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.settings.keymap))
+
+
+_ALWAYS_ACTIVE = frozenset({"ctrl+q", "ctrl+c"})
 
 
 def create_app(

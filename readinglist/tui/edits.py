@@ -25,6 +25,7 @@ from textual.message import Message
 
 from ..core.changes import Change
 from ..core.errors import ReadinglistError
+from ..core.keys import check_keys
 from ..core.library import Library
 from ..core.model import Paper, next_status
 
@@ -414,6 +415,11 @@ class PaperActions:
     def copy_keys(self) -> None:
         selection = self._selected()
         if selection is None:
+            return
+        try:  # a hand-edited key that would break the \cite it is pasted into
+            check_keys(selection.papers)
+        except ReadinglistError as exc:
+            self.say(str(exc), "error", timeout=8)
             return
         keys = ",".join(p.key for p in selection.papers)
         self.view.app.copy_to_clipboard(keys)

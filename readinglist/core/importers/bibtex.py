@@ -108,11 +108,29 @@ def concatenation_parts(value: str, *, bibtex_braces: bool = False) -> list[str]
     return parts
 
 
-def evaluate(value: str, macros: dict[str, str], *, keep_month: bool = False) -> str:
+# A value built from @string macros may not grow past this (characters). Each macro
+# can use the previous one twice, so a few hundred bytes of @strings would otherwise
+# make gigabytes; the longest real field seen (158k entries) is 16k characters.
+MAX_EXPANDED = 100_000
+
+
+class ExpansionTooLarge(ValueError):
+    """A value whose @string expansion passes :data:`MAX_EXPANDED` characters."""
+
+
+def evaluate(
+    value: str,
+    macros: dict[str, str],
+    *,
+    keep_month: bool = False,
+    oversize: frozenset[str] | set[str] = frozenset(),
+) -> str:
     """A raw field value as BibTeX reads it: delimiters removed, macros expanded.
 
     An undefined macro stands for its own name (BibTeX would warn and use nothing,
     which loses more); a lone month macro is kept as written when ``keep_month``.
+    An expansion longer than :data:`MAX_EXPANDED`, or one that uses a macro in
+    ``oversize`` (refused earlier for that reason), raises ExpansionTooLarge.
     """
     value = value.strip()
     enclosed = len(value) >= 2 and (
@@ -124,19 +142,30 @@ def evaluate(value: str, macros: dict[str, str], *, keep_month: bool = False) ->
     if parts is None:
         return value
     out: list[str] = []
+    size = 0
     for part in parts:
         if len(part) >= 2 and ((part[0] == "{" and part[-1] == "}") or part[0] == part[-1] == '"'):
-            out.append(part[1:-1])
+            piece = part[1:-1]
         elif part.isdigit():
-            out.append(part)
+            piece = part
         else:
             name = part.lower()
+            if name in oversize:
+                raise ExpansionTooLarge(
+                    f"@string {part} is longer than {MAX_EXPANDED:,} characters"
+                )
             if name in macros:
-                out.append(macros[name])
+                piece = macros[name]
             elif name in MONTHS:
-                out.append(part if keep_month and len(parts) == 1 else MONTHS[name])
+                piece = part if keep_month and len(parts) == 1 else MONTHS[name]
             else:
-                out.append(part)
+                piece = part
+        size += len(piece)
+        if size > MAX_EXPANDED and len(parts) > 1:
+            raise ExpansionTooLarge(
+                f"the value grows past {MAX_EXPANDED:,} characters through @string macros"
+            )
+        out.append(piece)
     return "".join(out)
 
 
@@ -290,14 +319,21 @@ def _tags(value: str) -> tuple[str, ...]:
     return merge_tags((), [decode_latex(t) for t in _TAG_SPLIT.split(value)])
 
 
-def _paper(entry: Entry, macros: dict[str, str], source: Source) -> Paper:
+def _paper(
+    entry: Entry, macros: dict[str, str], source: Source, oversize: set[str] | None = None
+) -> Paper:
     entry_type = entry.entry_type.lower()
     fields: dict[str, str] = {}
     raw: dict[str, str | None] = {}
     for field in entry.fields:
         key = field.key.lower()
         if key not in fields:  # BibTeX keeps the first of repeated fields
-            fields[key] = evaluate(field.value, macros, keep_month=key == "month")
+            try:
+                fields[key] = evaluate(
+                    field.value, macros, keep_month=key == "month", oversize=oversize or set()
+                )
+            except ExpansionTooLarge as exc:
+                raise ExpansionTooLarge(f"field {key}: {exc}") from None
             raw[key] = field.value.strip()
     extra: dict[str, str] = {}
     year: int | None = None
@@ -449,6 +485,7 @@ def _parse(text: str, source_name: str) -> ParseResult:
     source = Source(kind="bibtex", file=source_name)
     macros: dict[str, str] = {}
     keys: set[str] = set()  # of the entries taken
+    oversize: set[str] = set()  # macros refused as too large: their users fail too
 
     # Each block's text runs to the next block's first line: where an entry that
     # was cut short by a lone brace really ends.
@@ -470,7 +507,7 @@ def _parse(text: str, source_name: str) -> ParseResult:
                 entry, repaired = recovered, True
                 note_repair(entry)
         try:
-            result.papers.append(_paper(entry, macros, source))
+            result.papers.append(_paper(entry, macros, source, oversize))
             keys.add(entry.key)
         except Exception as exc:
             result.failures.append(ImportFailure(_line(entry.start_line), str(exc)))
@@ -486,7 +523,16 @@ def _parse(text: str, source_name: str) -> ParseResult:
         )
 
     def define(string: String) -> None:
-        macros[string.key.strip().lower()] = evaluate(string.value, macros)
+        name = string.key.strip().lower()
+        try:
+            macros[name] = evaluate(string.value, macros, oversize=oversize)
+        except ExpansionTooLarge as exc:
+            macros.pop(name, None)
+            oversize.add(name)
+            reason = f"@string {string.key.strip()} not defined: {exc}"
+            result.failures.append(ImportFailure(_line(string.start_line), reason))
+            return
+        oversize.discard(name)
         result.strings[string.key.strip()] = string.value.strip()
 
     for block in library.blocks:

@@ -21,6 +21,8 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, OptionList, ProgressBar
 from textual.worker import get_current_worker
@@ -61,6 +63,13 @@ class MainScreen(PaperScreen):
         (32, "-tall"),
     ]
 
+    class LibraryShown(Message):
+        """The first results are on screen: keys typed from now on are commands."""
+
+        def __init__(self, screen: MainScreen) -> None:
+            super().__init__()
+            self.screen = screen
+
     def __init__(self, library: Library, settings: Settings, library_lock: threading.RLock) -> None:
         super().__init__(library, settings, library_lock)
         self.sidebar_wanted: bool | None = None  # None: as wide as the terminal allows
@@ -82,7 +91,7 @@ class MainScreen(PaperScreen):
                 id="search",
                 select_on_focus=False,
             )
-            yield Label("", id="count")
+            yield Label("", id="count", markup=False)  # query errors quote user text
         with Horizontal(id="body"):
             yield Sidebar(id="sidebar")
             with Vertical(id="main-column"):
@@ -293,6 +302,9 @@ class MainScreen(PaperScreen):
                 screen.show_position()
         self.results_shown += 1
         if self.results_shown == 1:
+            # Straight into the app's queue: keys queued before it (typed before this
+            # frame was painted) are still held; keys typed after seeing it are commands.
+            self.app.post_message(self.LibraryShown(self))
             self.warm_up_index()
 
     def _show_query_error(self, seq: int, message: str) -> None:
@@ -310,8 +322,9 @@ class MainScreen(PaperScreen):
         if self._query_error:
             label.update("query error")
             label.add_class("error")
-            label.tooltip = self._query_error
-            self.paper_list.border_subtitle = self._query_error
+            # the message quotes what was typed (year:[/]): plain text, never markup
+            label.tooltip = Content(self._query_error)
+            self.paper_list.border_subtitle = Content(self._query_error)
         else:
             shown, total = self._counts
             if self.size.width < NARROW:  # the short form fits the narrow label
