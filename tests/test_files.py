@@ -297,7 +297,10 @@ def test_read_only_folder_is_refused_and_untouched(library_file: Path, tmp_path:
     finally:
         folder.chmod(0o755)
     assert done.code == 2
-    assert done.err == f"readinglist: cannot lock library {library_file}: Permission denied\n"
+    assert (
+        done.err == f"readinglist: cannot lock library {library_file}: "
+        "its folder cannot be written (Permission denied)\n"
+    )
     assert export.code == 2
     assert export.err == (
         f"readinglist: cannot write {folder / 'refs.bib'}: its folder {folder} is not writable\n"
@@ -325,7 +328,10 @@ def test_library_on_a_read_only_filesystem(library_file: Path, tmpfs: Callable[.
     assert remount.returncode == 0, remount.stderr
     done = result(run("--db", db, "status", "attention", "read"))
     assert done.code == 2
-    assert done.err == f"readinglist: cannot lock library {db}: Read-only file system\n"
+    assert (
+        done.err == f"readinglist: cannot lock library {db}: "
+        "its folder cannot be written (Read-only file system)\n"
+    )
     assert db.read_bytes() == before
     assert run("--db", db, "list", "attention").returncode == 0
 

@@ -160,3 +160,14 @@ def test_an_unreadable_change_is_never_written_over(tmp_path: Path) -> None:
         with pytest.raises(LibraryError, match="'year' must be a whole number"):
             lib.add(lib.get(GOOD["id"]) or lib.papers[0])  # type: ignore[arg-type]
         assert db.read_bytes() == bad
+
+
+@pytest.mark.parametrize("field", ["key", "aliases"])
+def test_a_key_that_would_break_a_bib_is_refused(tmp_path: Path, field: str) -> None:
+    """No readinglist command makes such a key; a hand edit can. It is refused on load,
+    so no export ever has to rename it."""
+    db = tmp_path / "lib.json"
+    before = _write(db, {**GOOD, field: "bad key" if field == "key" else ["a,b"]})
+    with pytest.raises(LibraryError, match="holds a key with a space"):
+        Library.open(db)
+    assert db.read_bytes() == before

@@ -9,6 +9,7 @@ file they see is always a whole one.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 from collections.abc import (
     Callable,
@@ -220,6 +221,9 @@ class Library:
             problem = f"is filed under {doc_id!r} but its id is {paper.id!r}"
         elif not paper.key:
             problem = "field 'key' is empty"
+        elif not valid_key(paper.key) or not all(map(valid_key, paper.aliases)):
+            # (never made here; a hand edit: written out, it would break the .bib)
+            problem = "field 'key' or 'aliases' holds a key with a space or one of ,{}()\"#%~\\"
         if problem:
             raise LibraryError(
                 f"cannot read library {self.path}: paper {paper.key or doc_id!r}: {problem}; "
@@ -375,7 +379,10 @@ class Library:
                 f"library {self.path} is locked by another process (waited {LOCK_TIMEOUT_S:.0f} s)"
             ) from None
         except OSError as exc:
-            raise LibraryError(f"cannot lock library {self.path}: {exc.strerror}") from None
+            why = exc.strerror or str(exc)
+            if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+                why = f"its folder cannot be written ({why})"
+            raise LibraryError(f"cannot lock library {self.path}: {why}") from None
         self._depth = 1
         try:
             self._storage.remove_stale_temps()
