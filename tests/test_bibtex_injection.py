@@ -120,29 +120,25 @@ def test_unusable_keys_never_reach_a_bib_or_an_editor(key: str) -> None:
     assert valid_key(entry.key) and entry.key != key
 
 
-def test_unusable_key_is_refused_by_pick_and_replaced_by_export(
+def test_a_hand_typed_unusable_key_is_refused_before_it_reaches_a_bib(
     cli,  # type: ignore[no-untyped-def]
     tmp_path: Path,
 ) -> None:
-    """A key someone typed into the library file by hand: pick refuses it with one
-    line (exit 2); export writes a key made from the paper instead."""
+    """A key someone typed into the library file by hand: the library is refused with
+    one line naming the paper and the field (exit 2), so neither pick nor export ever
+    sees it, and nothing renames it."""
     db = tmp_path / "library.json"
     assert cli("--db", db, "add", "--title", "Hand Edited Key").code == 0
     data = json.loads(db.read_text(encoding="utf-8"))
     (doc,) = [d for d in data["papers"].values() if d.get("key") == "handeditedkey"]
     doc["key"] = "smith 2020}"
     db.write_text(json.dumps(data), encoding="utf-8")
-    for fmt in ("key", "cite", "pandoc"):
-        result = cli("--db", db, "pick", "hand edited", "--format", fmt)
-        assert (result.code, result.out) == (2, ""), fmt
-        assert result.err == (
-            "readinglist: the citation key 'smith 2020}' of 'Hand Edited Key' cannot be used: "
-            "it contains a space, '}' (fix the key in the library file)\n"
-        )
-    exported = cli("--db", db, "export")
-    assert exported.code == 0
-    (entry,) = _blocks_are_entries(exported.out)
-    assert valid_key(entry.key) and "smith 2020}" not in exported.out
+    before = db.read_bytes()
+    for args in (["pick", "hand edited", "--format", "cite"], ["export"], ["list"]):
+        result = cli("--db", db, *args)
+        assert (result.code, result.out) == (2, ""), args
+        assert "paper 'smith 2020}'" in result.err and "holds a key with a space" in result.err
+    assert db.read_bytes() == before
 
 
 # -- arbitrary text in every field ----------------------------------------------------

@@ -165,3 +165,13 @@ def test_generated_keys_are_always_ascii_and_safe(
 ) -> None:
     key = base_key(Paper(title=title, authors=tuple(authors), year=year))
     assert key and key.isascii() and SAFE_KEY.fullmatch(key)
+
+
+def test_check_keys_names_a_key_that_would_break_a_cite() -> None:
+    """Defence in depth for pick and y (a loaded library never holds such a key)."""
+    from readinglist.core.errors import ReadinglistError
+    from readinglist.core.keys import check_keys
+
+    check_keys([Paper("Fine", key="O'Hara_1999"), Paper("Also", key="Müller2020")])
+    with pytest.raises(ReadinglistError, match="'smith 2020}' of 'Bad' cannot be used"):
+        check_keys([Paper("Bad", key="smith 2020}")])

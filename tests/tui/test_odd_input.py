@@ -167,19 +167,6 @@ async def test_keys_after_the_library_is_shown_are_commands(
         await asyncio.sleep(0.05)
 
 
-async def test_y_refuses_an_unusable_key(tmp_path: Path) -> None:
-    bad = replace(PAPERS[0], key="hinton 2015}")
-    library = Library.open(write_library(tmp_path / "library.json", [bad]))
-    app = create_app(library, Settings())
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("y")
-        await settle(pilot)
-        assert app.clipboard == ""
-        (note,) = [n for n in app._notifications if n.severity == "error"]
-        assert "'hinton 2015}'" in note.message and "cannot be used" in note.message
-
-
 def test_keys_typed_while_a_big_library_loads_run_no_command(tmp_path: Path) -> None:
     """A real terminal: ``a`` ``d`` ``y`` ``enter`` typed right after starting on a
     20,000-paper library (they wait in the terminal while it loads) end up in the
