@@ -141,18 +141,17 @@ def _report_resolve(
 ) -> str:
     """The per-paper lines and the summary (see :class:`ResolveOutcome`): what was
     filled in (or would be, with ``dry_run``), then what needs review or failed."""
-    from ..core.identify import ResolveOutcome, describe_changes, proposal_line
-    from ..core.services import recompute
+    from ..core.identify import ResolveOutcome, describe_changes, missing, proposal_line
 
     outcome = ResolveOutcome(list(proposals))
     lines: list[str] = []
     for proposal in outcome.matched:
         key = proposal.paper.key
         if dry_run:
-            changes = proposal.changes
+            changes = missing(proposal, proposal.paper)
         elif proposal.paper.id in applied:
             old, new = applied[proposal.paper.id]
-            changes = recompute(proposal, old).changes
+            changes = missing(proposal, old)
             key = key if new.key == key else f"{key} → {new.key}"
         else:
             changes = {}
@@ -183,22 +182,31 @@ def cmd_resolve(
 ) -> int:
     """Fill in authors, year, arXiv id, DOI for papers that lack them.
 
-    Papers without authors or a year (of those a QUERY or --key selects, else all)
-    are looked up by arXiv id or DOI, or found by title (their Daily Papers day,
-    then arXiv) and verified; only sure matches are applied, never over a field a
-    paper has. One undo takes a resolve back. Exit 1 when some were not resolved,
-    3 when a service cannot be reached (nothing is written then).
+    Papers without authors or a year (those a QUERY or --key selects, else all
+    that did not come from a .bib file) are looked up by arXiv id or DOI, or found
+    by title (their Daily Papers day, then arXiv) and verified; only sure matches
+    are applied, never over a field a paper has. One undo takes a resolve back.
+    Exit 1 when some were not resolved, 3 when a service cannot be reached
+    (nothing is written then).
     """
-    from ..core.identify import apply_matches, needs_resolving, why_unavailable
+    from ..core.identify import apply_matches, from_bibtex, needs_resolving, why_unavailable
 
     library = env.library()
     selected = env.select(query, keys)
     if not selected:
         return no_match()
     papers = [p for p in selected if needs_resolving(p)]
+    if not query and not keys:
+        left = [p for p in papers if from_bibtex(p)]
+        papers = [p for p in papers if not from_bibtex(p)]
+        if left:
+            print(
+                f"left alone: {len(left)} papers from .bib files without authors or a year "
+                "(a QUERY or --key includes them)",
+                file=sys.stderr,
+            )
     if not papers:
-        count = "the paper has" if len(selected) == 1 else f"all {len(selected)} papers have"
-        print(f"nothing to resolve: {count} authors and a year", file=sys.stderr)
+        print("nothing to resolve", file=sys.stderr)
         return EXIT_OK
     progress = Progress("resolving")
     with open_services(env, offline=offline) as services:

@@ -41,7 +41,9 @@ __all__ = [
     "change_for",
     "daily_papers",
     "describe_changes",
+    "from_bibtex",
     "keys_for_lookups",
+    "missing",
     "needs_resolving",
     "papers_from_lookups",
     "proposal_line",
@@ -51,11 +53,25 @@ __all__ = [
 DAILY_PAGE = "huggingface.co/papers/date/"
 
 
+def _bib_fields(paper: Paper) -> set[str]:
+    return {name.lower() for name in (*paper.extra, *paper.raw)}
+
+
 def needs_resolving(paper: Paper) -> bool:
     """A paper a resolve looks at: one without authors or a year (a pasted
-    listing's, a paper added by title). Complete papers are left alone, so a
-    resolve over a large ``.bib`` library costs no request per paper."""
-    return not paper.authors or paper.year is None
+    listing's, a paper added by title). A biblatex ``date`` counts as a year and
+    ``editor`` as people: such entries are complete as they are."""
+    fields = _bib_fields(paper)
+    has_people = bool(paper.authors) or "editor" in fields
+    has_year = paper.year is not None or "date" in fields
+    return not (has_people and has_year)
+
+
+def from_bibtex(paper: Paper) -> bool:
+    """A paper from the user's own ``.bib``: a plain ``resolve`` leaves it alone (its
+    gaps are mostly deliberate: software, proceedings, web pages); naming it with a
+    query or a key resolves it too."""
+    return any(source.kind == "bibtex" for source in paper.sources)
 
 
 # -- adding --------------------------------------------------------------------------
@@ -98,14 +114,26 @@ def keys_for_lookups(results: Sequence[LookupResult], report: ImportReport) -> l
 # -- resolving -----------------------------------------------------------------------
 
 
+def missing(proposal: Proposal, current: Paper) -> dict[str, Any]:
+    """What a match would fill in ``current`` (the paper as it is now): the
+    proposal's changes recomputed, without a ``year`` where a ``date`` says it."""
+    fresh = recompute(proposal, current)
+    if fresh.verdict != "match":
+        return {}
+    changes = dict(fresh.changes)
+    if "date" in _bib_fields(current):
+        changes.pop("year", None)
+    return changes
+
+
 def change_for(proposal: Proposal, current: Paper) -> Change | None:
     """The delta that fills what ``current`` (the paper as it is now) still lacks,
     or None when the proposal is not a match or nothing is missing any more."""
-    fresh = recompute(proposal, current)
-    if fresh.verdict != "match" or not fresh.changes:
+    changes = missing(proposal, current)
+    if not changes:
         return None
-    fields = {name: value for name, value in fresh.changes.items() if name != "extra"}
-    return Change(fields=fields, extra=dict(fresh.changes.get("extra") or {}))
+    fields = {name: value for name, value in changes.items() if name != "extra"}
+    return Change(fields=fields, extra=dict(changes.get("extra") or {}))
 
 
 def apply_matches(

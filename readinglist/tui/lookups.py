@@ -150,7 +150,7 @@ class ServiceActions:
         """Resolve ``papers`` (those without authors or a year) in a worker."""
         wanted = [p for p in papers if needs_resolving(p)]
         if not wanted:
-            which = "It has" if len(papers) == 1 else f"All {len(papers)} have"
+            which = "it has" if len(papers) == 1 else f"all {len(papers)} have"
             self._say(f"Nothing to resolve: {which} authors and a year.")
             return
         self._say(f"Resolving {_papers(len(wanted))}…", timeout=3)

@@ -14,6 +14,7 @@ import pytest
 
 from readinglist.core.bibtex import export_library
 from readinglist.core.changes import Change
+from readinglist.core.identify import needs_resolving
 from readinglist.core.library import Library
 from readinglist.core.model import Paper, Source
 
@@ -485,6 +486,48 @@ def test_resolve_nothing_to_do(cli, online: LocalServer, db: Path) -> None:  # t
     assert result.code == 0 and "nothing to resolve" in result.err
     assert cli("--db", db, "resolve", "no-such-words").code == 1
     assert online.log == []
+
+
+def test_papers_from_a_bib_are_resolved_only_when_named(  # type: ignore[no-untyped-def]
+    cli, online: LocalServer, db: Path, tmp_path: Path
+) -> None:
+    """A plain resolve is for listing papers: a .bib entry's gaps are the user's (a
+    biblatex date is a year); naming the entry resolves it, keeping its own text."""
+    bib = tmp_path / "mine.bib"
+    bib.write_text(
+        "@misc{lattice,\n  title = {Lattice Attention: Sparse Token Mixing for Dense Prediction},\n"
+        "  author = {Okonkwo-Hale, Mira},\n}\n"
+        "@online{dated,\n  title = {A Web Page},\n  author = {Doe, Jane},\n"
+        "  date = {2020-05-01},\n}\n",
+        encoding="utf-8",
+    )
+    assert cli("--db", db, "import", bib).code == 0
+    plain = cli("--db", db, "resolve")
+    assert plain.code == 0
+    assert plain.err == (
+        "left alone: 1 papers from .bib files without authors or a year "
+        "(a QUERY or --key includes them)\nnothing to resolve\n"
+    )
+    assert online.log == []
+    assert cli("--db", db, "resolve", "--key", "dated").err == "nothing to resolve\n"
+    named = cli("--db", db, "resolve", "--key", "lattice")
+    assert named.code == 0, named.err
+    paper = Library.open(db).by_key("lattice")
+    assert paper is not None
+    assert paper.year == 2024 and paper.arxiv == "2403.01123"
+    assert paper.authors == ("Okonkwo-Hale, Mira",)  # the entry's own, not arXiv's four
+    assert paper.entry_type == "misc"  # a .bib @misc gains no journal
+    exported = cli("--db", db, "export", "--key", "lattice").out
+    assert exported.startswith("@misc{lattice,") and "year = {2024}" in exported
+
+
+def test_what_needs_resolving() -> None:
+    assert needs_resolving(Paper("Listed"))
+    assert needs_resolving(Paper("No year", authors=("Doe, J",)))
+    assert needs_resolving(Paper("No authors", year=2020))
+    assert not needs_resolving(Paper("Complete", authors=("Doe, J",), year=2020))
+    assert not needs_resolving(Paper("Dated", authors=("Doe, J",), extra={"date": "2020-05"}))
+    assert not needs_resolving(Paper("Edited", year=2020, extra={"editor": "Roe, R"}))
 
 
 # -- import --daily ---------------------------------------------------------------------------

@@ -146,7 +146,7 @@ async def test_r_on_a_complete_paper_asks_nothing(
         await settle(pilot)
         await pilot.press("j", "r")  # sun2019patient has authors and a year
         await settle(pilot)
-        assert "Nothing to resolve: It has authors and a year." in messages(app)
+        assert "Nothing to resolve: it has authors and a year." in messages(app)
         assert server.log == []
 
 
