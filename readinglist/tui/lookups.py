@@ -1,12 +1,13 @@
 """Resolving papers and adding papers by id, from the TUI: the same core as
 ``readinglist resolve`` and ``readinglist add ID...`` (:mod:`readinglist.core.identify`).
 
-:class:`ServiceActions` is a small object the main screen composes. The network
-runs in one thread worker at a time (group ``services``) with the progress bar;
-the library is written under the app's lock, in one change (one ``u`` takes a
-resolve back); the outcome comes back as one notification that names what could
-not be resolved and what needs review. A service that cannot be reached is one
-error notification and nothing is written, as on the command line.
+:class:`ServiceActions` is a small object every paper screen composes (the list and
+the detail view). Each lookup runs in a thread worker (group ``services``) and
+shows its progress where the screen has a progress bar; the library is written
+under the app's lock, in one change (one ``u`` takes a resolve back); the outcome
+comes back as one notification that names what could not be resolved and what
+needs review. A service that cannot be reached is one error notification and
+nothing is written, as on the command line.
 """
 
 from __future__ import annotations
@@ -158,7 +159,6 @@ class ServiceActions:
             lambda: self._resolve(wanted),
             thread=True,
             group="services",
-            exclusive=True,
             exit_on_error=False,
         )
 
@@ -195,7 +195,6 @@ class ServiceActions:
                     lambda: self._add(ids),
                     thread=True,
                     group="services",
-                    exclusive=True,
                     exit_on_error=False,
                 )
 
