@@ -237,7 +237,7 @@ def test_keys_are_written_exactly_and_only_missing_or_repeated_ones_made() -> No
     assert len(set(keys)) == 5
 
 
-def test_daily_papers_export_as_misc_with_listing_note() -> None:
+def test_daily_papers_export_as_misc_with_listing_provenance_in_usera() -> None:
     paper = Paper(
         title="Digi-Q: Learning Q-Value Functions",
         abstract="We study it. Code is available at https://github.com/a/b_c.",
@@ -248,7 +248,8 @@ def test_daily_papers_export_as_misc_with_listing_note() -> None:
     )
     bib = export_bibtex([paper])
     assert bib.startswith("@misc{")
-    assert "note = {Daily Papers listing, Mar 11}" in bib
+    assert "usera = {Daily Papers listing, Mar 11}" in bib
+    assert "note = " not in bib and "howpublished" not in bib  # printed by styles
     assert "url = {https://github.com/a/b_c}" in bib
     assert "keywords = {kd}" in bib
     assert "title = {{Digi-Q}: Learning {Q-Value} Functions}" in bib
@@ -270,7 +271,7 @@ def test_listing_export_validates_with_biber_and_bibtex(name: str, tmp_path: Pat
     papers = listing_papers(name)
     bib = export_bibtex(papers)
     assert bib.count("@misc{") == len(papers)
-    assert "note = {Daily Papers listing" in bib
+    assert "usera = {Daily Papers listing" in bib
     assert_valid(bib, tmp_path, len(papers))
     again = parse_bibtex(bib).papers
     assert [p.title for p in again] == [p.title for p in papers]

@@ -171,7 +171,7 @@ def test_export_to_stdout_file_and_by_key(cli, db: Path, tmp_path: Path) -> None
     cli("--db", db, "import", BLANK)
     everything = cli("--db", db, "export")
     assert everything.code == 0 and everything.out.count("@misc{") == 58
-    assert "note = {Daily Papers listing, Mar 11}" in everything.out
+    assert "usera = {Daily Papers listing, Mar 11}" in everything.out
     key = Library.open(db).papers[0].key
     one = cli("--db", db, "export", "--key", key)
     assert one.out.count("@misc{") == 1 and f"@misc{{{key}," in one.out

@@ -228,7 +228,7 @@ def complete_in_bash(driver: Path, db: Path, *lines: str) -> list[str]:
 def test_bash_completes_commands_options_keys_and_tags(bash_completion: Path, db: Path) -> None:
     # COMP_WORDS as bash splits them: "tag:" is three words, "tag" ":" "".
     lines = {
-        "readinglist re": "rekey",
+        "readinglist re": "resolve rekey",
         "readinglist show ''": "he2016 vaswani2017",
         "readinglist show va": "vaswani2017",
         "readinglist edit h": "he2016",

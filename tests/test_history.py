@@ -10,7 +10,7 @@ import pytest
 from readinglist.core.changes import Change, diff, revert
 from readinglist.core.history import HISTORY_DEPTH
 from readinglist.core.library import Library
-from readinglist.core.model import Paper
+from readinglist.core.model import Paper, Source
 
 from .conftest import run_process
 
@@ -151,3 +151,45 @@ def test_an_unused_made_key_is_made_again_when_authors_and_year_arrive(tmp_path:
     assert lib.by_key("kolmogorovarnoldattention") is None
     lib.undo()
     assert lib.get(listed.id).key == "kolmogorovarnoldattention"  # type: ignore[union-attr]
+
+
+def test_a_key_is_made_again_when_an_import_brings_authors_and_year(tmp_path: Path) -> None:
+    """``add`` of a listing paper's arXiv id, or a Daily Papers day, merges through the
+    import path: its unused key follows the authors and year, as an edit's would."""
+    lib = Library.open(tmp_path / "lib.json")
+    listing = Source("dailypapers", "today.txt", "Mar 11")
+    (listed,) = lib.import_papers([Paper("Kolmogorov-Arnold Attention", sources=(listing,))]).added
+    found = Paper(
+        "Kolmogorov-Arnold Attention",
+        authors=("Maity, Subhajit",),
+        year=2025,
+        arxiv="2503.01234",
+        sources=(Source("add"),),
+    )
+    report = lib.import_papers([found], label="add arXiv:2503.01234")
+    (merged,) = report.merged
+    assert merged.id == listed.id and merged.key == "maity2025kolmogorov"
+    assert lib.by_key("maity2025kolmogorov") == merged
+    assert lib.by_key("kolmogorovarnoldattention") is None
+    lib.undo()
+    assert Library.open(tmp_path / "lib.json").get(listed.id) == lib.get(listed.id)
+    assert lib.get(listed.id).key == "kolmogorovarnoldattention"  # type: ignore[union-attr]
+
+
+def test_edit_with_a_change_decided_per_paper_is_one_undo(tmp_path: Path) -> None:
+    """A change may be a function of each paper as it is under the lock (resolve)."""
+    lib, a, b = _two(tmp_path / "lib.json")
+    Library.open(lib.path).edit([b.id], Change(fields={"year": 1999}))  # another process
+
+    def fill(current: Paper) -> Change | None:
+        if current.year is not None:
+            return None  # what another process set stays
+        return Change(fields={"year": 2024}, extra={"eprint": current.title[:5]})
+
+    changed = lib.edit([a.id, b.id], fill, label="resolve 2 papers")
+    assert [(p.id, p.year, p.extra) for p in changed] == [(a.id, 2024, {"eprint": "Alpha"})]
+    assert lib.get(b.id).year == 1999  # type: ignore[union-attr]
+    assert lib.history.labels()[0] == "resolve 2 papers"
+    lib.undo()
+    assert lib.get(a.id) is not None and lib.get(a.id).year is None  # type: ignore[union-attr]
+    assert lib.get(b.id).year == 1999  # type: ignore[union-attr]

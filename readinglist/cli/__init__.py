@@ -1,7 +1,8 @@
 """The command line (SPEC §8): click commands over ``readinglist.core``.
 
-Exit codes: 0 ok, 1 nothing matched / cancelled, 2 bad input or usage. Errors are
-one line on stderr; ``--json`` output is one object per line with stable fields.
+Exit codes: 0 ok, 1 nothing matched / cancelled, 2 bad input or usage, 3 a metadata
+service could not be reached. Errors are one line on stderr; ``--json`` output is one
+object per line with stable fields.
 
 Start-up matters: ``readinglist --help``, ``readinglist COMMAND --help`` and
 ``--version`` are answered here without importing click (the help texts are rendered
@@ -19,6 +20,7 @@ from pathlib import Path
 from .. import __version__
 
 EXIT_OK, EXIT_NO_MATCH, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_UNAVAILABLE = 3  # a metadata service could not be reached; nothing was written
 COMPLETE_VAR = "_READINGLIST_COMPLETE"
 # The cached help is click's rendering at 80 columns (click wraps at the terminal's
 # width up to 80): on a narrower terminal click renders it.
@@ -67,4 +69,11 @@ def library_path(db: str | None) -> Path:
     return Path(db).expanduser() if db else default_library_path()
 
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_NO_MATCH", "EXIT_OK", "library_path", "main"]
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_NO_MATCH",
+    "EXIT_OK",
+    "EXIT_UNAVAILABLE",
+    "library_path",
+    "main",
+]

@@ -7,7 +7,8 @@ TOP_HELP = (
     "\n"
     "  Keyboard-first reading-list manager. Without a command, opens the TUI.\n"
     "\n"
-    "  Exit codes: 0 ok, 1 nothing matched or cancelled, 2 bad input or usage.\n"
+    "  Exit codes: 0 ok, 1 nothing matched or cancelled, 2 bad input or usage, 3 a\n"
+    "  metadata service could not be reached.\n"
     "\n"
     "Options:\n"
     "  --db PATH      Library file (default: $READINGLIST_DB or the user data dir).\n"
@@ -18,8 +19,9 @@ TOP_HELP = (
     "  -h, --help     Show this message and exit.\n"
     "\n"
     "Commands:\n"
-    "  import        Import Daily Papers listings or BibTeX files.\n"
-    "  add           Add one paper from fields or from BibTeX.\n"
+    "  import        Import Daily Papers listings or BibTeX files, or Daily...\n"
+    "  add           Add papers by arXiv id, DOI or URL, or one paper from...\n"
+    "  resolve       Fill in authors, year, arXiv id, DOI for papers that lack...\n"
     "  list          List papers matching a query.\n"
     "  show          Show one paper: its fields, abstract and notes.\n"
     "  export        Export papers as BibTeX.\n"
@@ -44,14 +46,16 @@ COMMAND_HELP: dict[str, tuple[tuple[str, ...], str]] = {
     "import": (
         ("-h", "--help"),
         (
-            "Usage: readinglist import [OPTIONS] FILE...\n"
+            "Usage: readinglist import [OPTIONS] [FILE|URL]...\n"
             "\n"
-            "  Import Daily Papers listings or BibTeX files.\n"
+            "  Import Daily Papers listings or BibTeX files, or Daily Papers days.\n"
             "\n"
-            "  FILE - reads stdin. Papers already in the library are merged, not\n"
-            "  duplicated.\n"
+            "  FILE - reads stdin; a huggingface.co/papers/date/DATE URL is that day, as\n"
+            "  with --daily. Papers already in the library are merged, not duplicated.\n"
             "\n"
             "Options:\n"
+            "  --daily DATE                    A Daily Papers day (YYYY-MM-DD) from Hugging\n"
+            "                                  Face, with arXiv ids and authors.\n"
             "  --format [auto|dailypapers|bibtex]\n"
             "                                  The files' format (auto sniffs it).\n"
             "                                  [default: auto]\n"
@@ -64,11 +68,14 @@ COMMAND_HELP: dict[str, tuple[tuple[str, ...], str]] = {
     "add": (
         ("-h", "--help"),
         (
-            "Usage: readinglist add [OPTIONS]\n"
+            "Usage: readinglist add [OPTIONS] [ID_OR_URL]...\n"
             "\n"
-            "  Add one paper from fields or from BibTeX.\n"
+            "  Add papers by arXiv id, DOI or URL, or one paper from fields or BibTeX.\n"
             "\n"
-            "  Prints its citation key (or that of the paper it was merged into).\n"
+            "  ID_OR_URL: arXiv:2403.01123, 2403.01123v2, arxiv.org/abs/... or /pdf/...,\n"
+            "  huggingface.co/papers/..., a DOI (10.1371/...), doi.org/... or arXiv's own\n"
+            "  10.48550/arXiv.... Their metadata is looked up (one batched request). Prints\n"
+            "  each paper's citation key (or that of the paper it was merged into).\n"
             "\n"
             "Options:\n"
             "  --title TEXT     The paper's title.\n"
@@ -82,6 +89,27 @@ COMMAND_HELP: dict[str, tuple[tuple[str, ...], str]] = {
             "  --type TYPE      BibTeX entry type (misc).\n"
             "  --bibtex FILE    Read the paper(s) from a .bib file ('-' for stdin).\n"
             "  -h, --help       Show this message and exit.\n"
+        ),
+    ),
+    "resolve": (
+        ("-h", "--help"),
+        (
+            "Usage: readinglist resolve [OPTIONS] [QUERY]...\n"
+            "\n"
+            "  Fill in authors, year, arXiv id, DOI for papers that lack them.\n"
+            "\n"
+            "  Papers without authors or a year (those a QUERY or --key selects, else all\n"
+            "  that did not come from a .bib file) are looked up by arXiv id or DOI, or\n"
+            "  found by title (their Daily Papers day, then arXiv) and verified; only sure\n"
+            "  matches are applied, never over a field a paper has. One undo takes a\n"
+            "  resolve back. Exit 1 when some were not resolved, 3 when a service cannot be\n"
+            "  reached (nothing is written then).\n"
+            "\n"
+            "Options:\n"
+            "  --key KEY   A paper by citation key or alias (repeatable).\n"
+            "  --dry-run   Print what would be filled in; write nothing.\n"
+            "  --offline   Use only cached answers; send no request.\n"
+            "  -h, --help  Show this message and exit.\n"
         ),
     ),
     "list": (

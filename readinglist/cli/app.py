@@ -21,6 +21,7 @@ from .common import Env
 COMMANDS: dict[str, str] = {
     "import": "importing",
     "add": "importing",
+    "resolve": "lookups",
     "list": "papers",
     "show": "papers",
     "export": "papers",
@@ -166,7 +167,8 @@ def _discard_stdout() -> None:
 def cli(ctx: click.Context, db: str | None, config: str | None, demo: bool) -> int:
     """Keyboard-first reading-list manager. Without a command, opens the TUI.
 
-    Exit codes: 0 ok, 1 nothing matched or cancelled, 2 bad input or usage.
+    Exit codes: 0 ok, 1 nothing matched or cancelled, 2 bad input or usage, 3 a
+    metadata service could not be reached.
     """
     env = ctx.obj = Env(db, config, demo)
     if ctx.invoked_subcommand is not None:

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING
 import click
 
 from . import EXIT_BAD_INPUT, EXIT_OK
-from .common import Env, pass_env
+from .common import Env, pass_env, warn
 
 if TYPE_CHECKING:
     from ..core.importers.base import ParseResult
     from ..core.importing import ImportReport
+    from ..core.model import Paper
 
 
 def _progress_printer() -> Callable[[int, int], None] | None:
@@ -48,8 +49,22 @@ def _parse_input(name: str, fmt: str) -> ParseResult:
     return parse_file(Path(name), fmt)
 
 
+def _day_url(name: str) -> bool:
+    """A Hugging Face Daily Papers page given where a file name goes (not a file)."""
+    lowered = name.strip().lower()
+    hosts = ("huggingface.co/", "www.huggingface.co/", "hf.co/")
+    return not Path(name).exists() and ("://" in lowered or lowered.startswith(hosts))
+
+
 @click.command("import")
-@click.argument("files", nargs=-1, required=True, metavar="FILE...", type=click.Path())
+@click.argument("files", nargs=-1, metavar="[FILE|URL]...", type=click.Path())
+@click.option(
+    "--daily",
+    "days",
+    multiple=True,
+    metavar="DATE",
+    help="A Daily Papers day (YYYY-MM-DD) from Hugging Face, with arXiv ids and authors.",
+)
 @click.option(
     "--format",
     "fmt",
@@ -66,24 +81,52 @@ def _parse_input(name: str, fmt: str) -> ParseResult:
 )
 @pass_env
 def cmd_import(
-    env: Env, files: tuple[str, ...], fmt: str, tags: tuple[str, ...], tag_existing: bool
+    env: Env,
+    files: tuple[str, ...],
+    days: tuple[str, ...],
+    fmt: str,
+    tags: tuple[str, ...],
+    tag_existing: bool,
 ) -> int:
-    """Import Daily Papers listings or BibTeX files.
+    """Import Daily Papers listings or BibTeX files, or Daily Papers days.
 
-    FILE - reads stdin. Papers already in the library are merged, not duplicated.
+    FILE - reads stdin; a huggingface.co/papers/date/DATE URL is that day, as with
+    --daily. Papers already in the library are merged, not duplicated.
     """
-    # Parse everything first: one bad file means nothing is written.
-    parsed = [(name, _parse_input(name, fmt)) for name in files]
+    from ..core.services import parse_day
+
+    if not files and not days:
+        raise click.UsageError("import needs a FILE, a Daily Papers URL or --daily DATE")
+    # Parse everything first: one bad file or date means nothing is written.
+    wanted = list(days) + [name for name in files if _day_url(name)]
+    dates = list(dict.fromkeys(parse_day(text) for text in wanted))
+    parsed = [(name, _parse_input(name, fmt)) for name in files if not _day_url(name)]
+    fetched: list[tuple[str, list[Paper]]] = []
+    if dates:
+        from .lookups import fetch_days
+
+        answer = fetch_days(env, dates)
+        if isinstance(answer, int):
+            return answer
+        fetched = answer
     library = env.library()
     for name, result in parsed:
         report = library.import_parsed(
             result, tags=tags, tag_existing=tag_existing, progress=_progress_printer()
         )
         _report(name, report, result)
+    for name, papers in fetched:
+        report = library.import_papers(
+            papers, tags=tags, tag_existing=tag_existing, label=f"import of {name}"
+        )
+        _report(name, report)
+        if not papers:
+            warn(f"{name}: Hugging Face lists no papers for that day")
     return EXIT_OK
 
 
 @click.command("add")
+@click.argument("ids", nargs=-1, metavar="[ID_OR_URL]...")
 @click.option("--title", help="The paper's title.")
 @click.option(
     "--author", "authors", multiple=True, metavar="NAME", help='"Last, First" (repeatable).'
@@ -106,6 +149,7 @@ def cmd_import(
 @pass_env
 def cmd_add(
     env: Env,
+    ids: tuple[str, ...],
     title: str | None,
     authors: tuple[str, ...],
     year: int | None,
@@ -117,12 +161,22 @@ def cmd_add(
     entry_type: str,
     bibtex: str | None,
 ) -> int:
-    """Add one paper from fields or from BibTeX.
+    """Add papers by arXiv id, DOI or URL, or one paper from fields or BibTeX.
 
-    Prints its citation key (or that of the paper it was merged into).
+    ID_OR_URL: arXiv:2403.01123, 2403.01123v2, arxiv.org/abs/... or /pdf/...,
+    huggingface.co/papers/..., a DOI (10.1371/...), doi.org/... or arXiv's own
+    10.48550/arXiv.... Their metadata is looked up (one batched request). Prints
+    each paper's citation key (or that of the paper it was merged into).
     """
     from ..core.model import Paper
 
+    if ids:
+        fields = (title, authors, year, doi, arxiv, url, abstract, bibtex)
+        if any(fields) or entry_type != "misc":
+            raise click.UsageError("add takes ID_OR_URL... or --title/--bibtex, not both")
+        from .lookups import add_identifiers
+
+        return add_identifiers(env, ids, tags)
     if bibtex:
         result = _parse_input(bibtex, "bibtex")
         report = env.library().import_parsed(result, tags=tags)
@@ -132,7 +186,7 @@ def cmd_add(
             _report(bibtex, report, result)
         return EXIT_OK if report.added or report.merged or report.unchanged else EXIT_BAD_INPUT
     if not title or not title.strip():
-        raise click.UsageError("add needs --title TITLE or --bibtex FILE")
+        raise click.UsageError("add needs ID_OR_URL..., --title TITLE or --bibtex FILE")
     paper = Paper(
         title=title.strip(),
         authors=tuple(a.strip() for a in authors if a.strip()),

@@ -105,8 +105,15 @@ def _braces_pair_for_every_reader(value: str) -> bool:
     return braces_balanced(value) and braces_balanced(re.sub(r"\\[{}]", "", value))
 
 
+# Where a listing paper came from goes to biblatex's ``usera``: in biber's data model
+# for every entry type (no warning), printed by no standard biblatex style, ignored by
+# classic BibTeX styles. ``note`` and ``howpublished`` are printed, and used to put
+# "Daily Papers listing, Mar 12" in the bibliography where the authors belong.
+PROVENANCE_FIELD = "usera"
+
+
 def _listing_note(paper: Paper) -> str | None:
-    """The note for papers that only come from listings: "Daily Papers listing, Mar 11"."""
+    """The provenance of papers that only come from listings: "Daily Papers listing, Mar 11"."""
     kinds = {source.kind for source in paper.sources}
     if "dailypapers" not in kinds or "bibtex" in kinds:
         return None
@@ -136,7 +143,9 @@ def _entry(paper: Paper, key: str, unicode: bool, include_notes: bool) -> Entry:
     """One entry. Fields read from a ``.bib`` are written as the file spelled them
     (``raw``), unless edited here; everything else is encoded from the paper."""
     note = _listing_note(paper)
-    entry_type = "misc" if note is not None else paper.entry_type.strip().lower() or "misc"
+    entry_type = paper.entry_type.strip().lower() or "misc"
+    if note is not None and not paper.venue:
+        entry_type = "misc"  # a listing paper is a preprint until a venue is known
     if not _ENTRY_TYPE.fullmatch(entry_type):
         entry_type = "misc"
     written: dict[str, str] = {}  # field -> value as written, delimiters included
@@ -194,9 +203,8 @@ def _entry(paper: Paper, key: str, unicode: bool, include_notes: bool) -> Entry:
         values["ids"] = ", ".join(paper.aliases)
     if include_notes and paper.notes and "annote" not in written:
         values["annote"] = encode_latex(paper.notes, unicode=unicode)
-    if note is not None:
-        note = encode_latex(note, unicode=unicode)
-        values.setdefault("howpublished" if "note" in written or "note" in values else "note", note)
+    if note is not None and PROVENANCE_FIELD not in written:
+        values.setdefault(PROVENANCE_FIELD, encode_latex(note, unicode=unicode))
     # Values are enclosed here rather than by bibtexparser's enclosing middleware:
     # the same output, a tenth of the export time saved.
     fields = [Field(name, value) for name, value in written.items()]

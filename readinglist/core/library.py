@@ -513,10 +513,13 @@ class Library:
                 if progress is not None and (done % 500 == 0 or done == len(incoming)):
                     progress(done, len(incoming))
             self._insert(plan.new, plan.indexed)
-            self._replace(list(plan.pending.values()))
+            # A listing paper that gains authors and a year here (``add`` of its arXiv
+            # id, a Daily Papers day) gets its key made again, as an edit would.
+            merged = [self._rederive_key(plan.originals[i], p) for i, p in plan.pending.items()]
+            self._replace(merged)
             report = plan.report
             report.added = plan.new
-            report.merged = list(plan.pending.values())
+            report.merged = merged
             report.before = [plan.originals[i] for i in plan.pending]
             self._record(
                 Entry(
@@ -576,11 +579,20 @@ class Library:
             self._record(Entry(f"add {fresh.key}", stamp, added={fresh.id: fingerprint(fresh)}))
         return fresh
 
-    def edit(self, ids: Iterable[str], change: Change, *, label: str = "") -> list[Paper]:
-        """Apply ``change`` to each paper as it is now, under the lock; one write.
+    def edit(
+        self,
+        ids: Iterable[str],
+        change: Change | Callable[[Paper], Change | None],
+        *,
+        label: str = "",
+    ) -> list[Paper]:
+        """Apply ``change`` to each paper as it is now, under the lock; one write and
+        one history entry.
 
-        Returns the papers that changed (new versions). Papers deleted meanwhile by
-        another process are skipped.
+        ``change`` may also be a function of the paper as it is now that returns its
+        change (or None): each paper its own delta, decided under the lock (a resolved
+        paper gets only what it still lacks). Returns the papers that changed (new
+        versions). Papers deleted meanwhile by another process are skipped.
         """
         with self.transaction():
             stamp = now_iso()
@@ -590,14 +602,23 @@ class Library:
                 current = self._papers.get(paper_id)
                 if current is None:
                     continue
-                changed = change.apply(current)
+                delta = change if isinstance(change, Change) else change(current)
+                if delta is None:
+                    continue
+                changed = delta.apply(current)
                 if changed is not current and changed != current:
                     before.append(current)
                     after.append(self._rederive_key(current, replace(changed, updated=stamp)))
             self._replace(after)
+            if not label:
+                label = (
+                    change.describe(len(after))
+                    if isinstance(change, Change)
+                    else f"edited {len(after)} paper{'' if len(after) == 1 else 's'}"
+                )
             self._record(
                 Entry(
-                    label or change.describe(len(after)),
+                    label,
                     stamp,
                     edits={new.id: diff(old, new) for old, new in zip(before, after, strict=True)},
                 )

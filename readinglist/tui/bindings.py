@@ -56,6 +56,7 @@ PAPER_BINDINGS: list[Binding] = [
     Binding("o", "open_link", "Open link", show=False, id="paper.open"),
     Binding("d", "delete", "Delete", show=False, id="paper.delete"),
     Binding("u", "undo", "Undo", show=False, id="paper.undo"),
+    Binding("r", "resolve", "Resolve authors, year, arXiv id", show=False, id="paper.resolve"),
 ]
 
 DETAIL_BINDINGS: list[Binding] = [
@@ -188,7 +189,8 @@ MARKS_RULE = (
     "Keys that act on papers use the marked papers shown in the list, else the paper "
     "under the cursor. A change to marked papers (tag, untag, status, skip, rating, "
     "priority, delete) clears the marks afterwards, so the next key acts on the "
-    "paper under the cursor again; export (e) and copy (y) keep them. The count at "
+    "paper under the cursor again; export (e), copy (y) and resolve (r) keep them "
+    "(papers left for review stay marked). The count at "
     "the top right says how many are marked."
 )
 

@@ -1,5 +1,5 @@
-"""Command palette: every action by name, "Set status: …", and "Show tag: NAME" /
-"Show status: …" to filter."""
+"""Command palette: every action by name, "Set status: …", "Add papers by id", and
+"Show tag: NAME" / "Show status: …" to filter."""
 
 from __future__ import annotations
 
@@ -51,6 +51,7 @@ class PaperCommands(Provider):
                 partial(screen.actions.set_status, status),
                 "the marked papers, or the current one",
             )
+        yield "Add papers by id", screen.action_add_by_id, "arXiv id, DOI or URL, looked up"
         if main is None:
             return
         for status in STATUSES:

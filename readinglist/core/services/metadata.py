@@ -185,11 +185,15 @@ def _arxiv_extra(meta: Metadata) -> dict[str, str]:
     return extra
 
 
-def _bib_extra(meta: Metadata) -> dict[str, str]:
+# biblatex's data model has no publisher for a journal article (biber warns).
+_NO_PUBLISHER = frozenset({"article"})
+
+
+def _bib_extra(meta: Metadata, entry_type: str) -> dict[str, str]:
     extra: dict[str, str] = {}
     for name in ("volume", "number", "pages", "publisher"):
         value = getattr(meta, name)
-        if value:
+        if value and not (name == "publisher" and entry_type in _NO_PUBLISHER):
             extra[name] = value
     return extra
 
@@ -213,7 +217,7 @@ def paper_from_metadata(meta: Metadata, source: Source | None = None) -> Paper:
     venue, entry_type = _venue_and_type(meta)
     extra = _arxiv_extra(meta)
     if entry_type != "misc":
-        extra.update(_bib_extra(meta))
+        extra.update(_bib_extra(meta, entry_type))
     return Paper(
         title=meta.title,
         entry_type=entry_type,
@@ -261,8 +265,9 @@ def missing_fields(paper: Paper, meta: Metadata) -> dict[str, Any]:
             changes["entry_type"] = entry_type
     present = {name.lower() for name in paper.extra}
     additions = _arxiv_extra(meta) if not paper.arxiv or paper.arxiv == meta.arxiv else {}
-    if changes.get("entry_type", paper.entry_type) != "misc":
-        additions.update(_bib_extra(meta))
+    final_type = changes.get("entry_type", paper.entry_type)
+    if final_type != "misc":
+        additions.update(_bib_extra(meta, final_type))
     extra = {name: value for name, value in additions.items() if name not in present}
     if extra:
         changes["extra"] = extra

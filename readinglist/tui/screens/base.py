@@ -18,7 +18,8 @@ from ...core.config import Settings
 from ...core.errors import ReadinglistError
 from ...core.library import Library
 from ..bindings import PAPER_BINDINGS
-from ..edits import PaperActions, Selection
+from ..edits import PaperActions, PapersChanged, Selection
+from ..lookups import ServiceActions
 
 
 class PaperScreen(Screen[None]):
@@ -32,6 +33,14 @@ class PaperScreen(Screen[None]):
         self.settings = settings
         self.library_lock = library_lock
         self.actions = PaperActions(self, library, settings, library_lock)
+        self.lookups = ServiceActions(
+            self,
+            library,
+            settings,
+            library_lock,
+            changed=lambda: self.app.post_message(PapersChanged()),
+            progress=self.show_progress,
+        )
 
     # -- what a subclass says --------------------------------------------------------
     def selection(self) -> Selection:
@@ -45,6 +54,9 @@ class PaperScreen(Screen[None]):
 
     def papers_changed(self) -> None:
         """The library changed: show what it holds now."""
+
+    def show_progress(self, state: tuple[int, int] | None) -> None:
+        """A lookup's progress ``(done, total)``, or None when it is over."""
 
     # -- the paper keys ----------------------------------------------------------------
     def action_add_tags(self) -> None:
@@ -85,6 +97,16 @@ class PaperScreen(Screen[None]):
 
     def action_undo(self) -> None:
         self.actions.undo()
+
+    def action_resolve(self) -> None:
+        papers = self.selection().papers
+        if not papers:
+            self.notify("No paper selected.", severity="warning", markup=False)
+            return
+        self.lookups.resolve(papers)
+
+    def action_add_by_id(self) -> None:
+        self.lookups.add_by_id()
 
     # -- errors from workers become notifications -------------------------------------------
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

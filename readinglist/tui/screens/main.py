@@ -162,6 +162,12 @@ class MainScreen(PaperScreen):
         bar.display = done < total
         bar.update(total=total, progress=done)
 
+    def show_progress(self, state: tuple[int, int] | None) -> None:
+        bar = self.query_one("#progress", ProgressBar)
+        bar.display = state is not None
+        if state is not None:
+            bar.update(total=state[1], progress=state[0])
+
     # -- what the paper keys act on ---------------------------------------------------
     def selection(self) -> Selection:
         papers = self.paper_list
