@@ -80,19 +80,24 @@ def ids(hits: object) -> list[str]:
     return [h.paper.id for h in hits]  # type: ignore[attr-defined]
 
 
-def test_empty_query_returns_all_newest_first_ties_in_insertion_order() -> None:
+def test_empty_query_returns_all_newest_first_ties_the_same_in_any_insertion_order() -> None:
     same = "2024-05-01T00:00:00Z"
-    index = SearchIndex(
-        [
-            paper(1, "a", added=same),
-            paper(2, "b", added="2025-01-01T00:00:00Z"),
-            paper(3, "c", added=same),
-            paper(4, "d", added=""),
-        ]
-    )
-    assert ids(index.search("")) == ["id2", "id1", "id3", "id4"]
-    assert ids(index.search("", limit=2)) == ["id2", "id1"]
-    assert all(isinstance(h, Hit) and h.score == 0.0 for h in index.search(""))
+    papers = [
+        paper(1, "a", added=same),
+        paper(2, "b", added="2025-01-01T00:00:00Z"),
+        paper(3, "c", added=same),
+        paper(4, "d", added=""),
+    ]
+    found = ids(SearchIndex(papers).search(""))
+    assert found[0] == "id2" and found[-1] == "id4" and set(found[1:3]) == {"id1", "id3"}
+    for order in ([3, 2, 1, 0], [2, 0, 3, 1]):
+        assert ids(SearchIndex([papers[i] for i in order]).search("")) == found
+    grown = SearchIndex(papers[2:])
+    grown.add(papers[1])
+    grown.add(papers[0])
+    assert ids(grown.search("")) == found
+    assert ids(SearchIndex(papers).search("", limit=2)) == found[:2]
+    assert all(isinstance(h, Hit) and h.score == 0.0 for h in SearchIndex(papers).search(""))
 
 
 def test_typo_prefix_accent_glued_and_acronym_matches(index: SearchIndex) -> None:

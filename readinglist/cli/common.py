@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -22,9 +22,11 @@ if TYPE_CHECKING:
 
     from ..core.config import Settings
     from ..core.library import Library
-    from ..core.model import Paper
+    from ..core.model import BibFile, Paper
 
 F = TypeVar("F", bound=Callable[..., Any])
+# A query that found this many papers changed since the saved index saves it anew.
+RESAVE_AFTER = 200
 
 
 class Env:
@@ -34,6 +36,7 @@ class Env:
         self.db, self.config, self.demo = db, config, demo
         self._settings: tuple[Settings, list[str]] | None = None
         self._library: Library | None = None
+        self._bibfiles: Mapping[str, BibFile] | None = None  # from a saved search index
 
     def load_settings(self) -> tuple[Settings, list[str]]:
         """The settings and the problems found reading them (not yet shown)."""
@@ -85,15 +88,53 @@ class Env:
 
     def select(self, words: Sequence[str], keys: Sequence[str]) -> list[Paper]:
         """Papers named by ``--key`` (all must exist) and/or matched by the query words."""
-        library = self.library()
+        if not keys:
+            return self.search(words)
         chosen: dict[str, Paper] = {}
         for key in keys:
             paper = self.paper(key)
             chosen[paper.id] = paper
-        if words or not keys:
-            for hit in library.search(" ".join(words)):
+        if words:
+            for hit in self.library().search(" ".join(words)):
                 chosen.setdefault(hit.paper.id, hit.paper)
         return list(chosen.values())
+
+    def search(self, words: Sequence[str], limit: int | None = None) -> list[Paper]:
+        """Papers the query words match, best first (all, newest first, without words).
+
+        A query is answered from the search index saved beside the library while it
+        is current or can catch up with the file (see :mod:`..core.searchcache`):
+        no full load for one query. Otherwise the library is loaded, searched, and
+        its index saved for the next query.
+        """
+        query = " ".join(words)
+        fallback = False
+        if self._library is None and not self.demo and query.strip():
+            from ..core.searchcache import open_saved
+
+            settings = self.settings()
+            view = open_saved(library_path(self.db), settings.search_fields)
+            if view is not None:
+                with view:
+                    papers = [hit.paper for hit in view.search(query, limit)]
+                    if view.changed >= RESAVE_AFTER:
+                        view.save()
+                self._bibfiles = view.bibfiles
+                return papers
+            fallback = True
+        library = self.library()
+        papers = [hit.paper for hit in library.search(query, limit=limit)]
+        if fallback and library.index_ready:
+            from ..core.searchcache import save
+
+            save(library)
+        return papers
+
+    def bibfiles(self) -> Mapping[str, BibFile]:
+        """The imported .bib files' macros and preambles (for an export)."""
+        if self._bibfiles is not None and self._library is None:
+            return self._bibfiles
+        return self.library().bibfiles
 
 
 def _close_keys(library: Library, key: str) -> str:

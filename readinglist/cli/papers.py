@@ -43,10 +43,7 @@ def cmd_list(
 
     Without a query: every paper, newest first.
     """
-    if keys:
-        papers = env.select(query, keys)[:limit]
-    else:
-        papers = [hit.paper for hit in env.library().search(" ".join(query), limit=limit)]
+    papers = env.select(query, keys)[:limit] if keys else env.search(query, limit=limit)
     if not papers:
         return no_match()
     print_papers(papers, as_json)
@@ -136,12 +133,12 @@ def cmd_export(
 
     All of them without a QUERY or --key; to stdout without -o.
     """
-    from ..core.bibtex import cited_keys, export_library, write_bibtex
+    from ..core.bibtex import cited_keys, export_bibtex, write_bibtex
     from ..core.errors import ReadinglistError
 
-    library = env.library()
     wanted = list(keys)
     if cited:
+        library = env.library()
         found = cited_keys(Path(cited))
         missing = [k for k in found if library.by_key(k) is None]
         for key in missing:
@@ -152,8 +149,9 @@ def cmd_export(
     papers = env.select(query, wanted)
     if not papers:
         return no_match()
-    text = export_library(library, papers, unicode=unicode, include_notes=notes)
-    library.mark_used(p.id for p in papers)
+    text = export_bibtex(papers, unicode=unicode, include_notes=notes, bibfiles=env.bibfiles())
+    if not all(p.key_used for p in papers):
+        env.library().mark_used(p.id for p in papers)
     if clipboard:
         from ..clipboard import copy_to_clipboard
 

@@ -35,7 +35,7 @@ from .importers.base import ParseResult
 from .importing import ImportPlan, ImportReport
 from .keys import DEFAULT_PATTERN, assign_key, made_from, unique_key, valid_key
 from .merge import DuplicateIndex, merge_into
-from .model import BibFile, Paper, PaperFormatError, added_stamps, new_id, now_iso
+from .model import BibFile, Paper, PaperFormatError, added_stamps, id_rank, new_id, now_iso
 from .storage import AtomicJSONStorage, file_signature, gc_paused
 
 if TYPE_CHECKING:
@@ -206,30 +206,12 @@ class Library:
 
     def _checked(self, doc_id: str, doc: dict[str, Any]) -> Paper:
         """One stored document as a paper, or a LibraryError naming paper and field."""
-        try:
-            paper = Paper.from_doc(doc)
-        except PaperFormatError as exc:
-            name = doc.get("key") if isinstance(doc.get("key"), str) else doc_id
-            raise LibraryError(
-                f"cannot read library {self.path}: paper {name!r}: {exc}; "
-                "the file was left untouched"
-            ) from None
-        problem = ""
-        if not paper.id:
-            problem = "field 'id' is empty"
-        elif paper.id != doc_id:
-            problem = f"is filed under {doc_id!r} but its id is {paper.id!r}"
-        elif not paper.key:
-            problem = "field 'key' is empty"
-        elif not valid_key(paper.key) or not all(map(valid_key, paper.aliases)):
-            # (never made here; a hand edit: written out, it would break the .bib)
-            problem = "field 'key' or 'aliases' holds a key with a space or one of ,{}()\"#%~\\"
-        if problem:
-            raise LibraryError(
-                f"cannot read library {self.path}: paper {paper.key or doc_id!r}: {problem}; "
-                "the file was left untouched"
-            )
-        return paper
+        return checked_paper(self.path, doc_id, doc)
+
+    @property
+    def file_signature(self) -> tuple[int, int, int] | None:
+        """The library file's (inode, size, mtime) as last read or written here."""
+        return self._storage.signature
 
     @property
     def _dupes(self) -> DuplicateIndex:
@@ -288,9 +270,9 @@ class Library:
         return self._index
 
     def newest_first(self) -> list[Paper]:
-        """Every paper, newest ``added`` first, ties in insertion order (as the
-        search index orders an empty query)."""
-        return sorted(self._papers.values(), key=lambda p: p.added, reverse=True)
+        """Every paper, newest ``added`` first (as the search index orders an empty
+        query, ties too)."""
+        return sorted(self._papers.values(), key=lambda p: (p.added, -id_rank(p.id)), reverse=True)
 
     def search(
         self,
@@ -837,3 +819,31 @@ def default_library_path() -> Path:
     from platformdirs import user_data_path
 
     return user_data_path("readinglist", appauthor=False) / "library.json"
+
+
+def checked_paper(path: Path, doc_id: str, doc: dict[str, Any]) -> Paper:
+    """One stored document of the library at ``path`` as a paper, or a LibraryError
+    naming paper and field (the file is never written after one)."""
+    try:
+        paper = Paper.from_doc(doc)
+    except PaperFormatError as exc:
+        name = doc.get("key") if isinstance(doc.get("key"), str) else doc_id
+        raise LibraryError(
+            f"cannot read library {path}: paper {name!r}: {exc}; the file was left untouched"
+        ) from None
+    problem = ""
+    if not paper.id:
+        problem = "field 'id' is empty"
+    elif paper.id != doc_id:
+        problem = f"is filed under {doc_id!r} but its id is {paper.id!r}"
+    elif not paper.key:
+        problem = "field 'key' is empty"
+    elif not valid_key(paper.key) or not all(map(valid_key, paper.aliases)):
+        # (never made here; a hand edit: written out, it would break the .bib)
+        problem = "field 'key' or 'aliases' holds a key with a space or one of ,{}()\"#%~\\"
+    if problem:
+        raise LibraryError(
+            f"cannot read library {path}: paper {paper.key or doc_id!r}: {problem}; "
+            "the file was left untouched"
+        )
+    return paper

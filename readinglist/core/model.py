@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -378,3 +379,10 @@ def normalise_arxiv(arxiv: str) -> str:
     """``arXiv:2401.12345v2`` or an abs/pdf URL → ``2401.12345``; "" if none found."""
     match = _ARXIV_ID.search(arxiv.strip())
     return match.group(1).lower() if match else ""
+
+
+def id_rank(paper_id: str) -> int:
+    """A paper's last-resort place among equals: fixed by its id, so that every index
+    of a library (built at once, kept current for hours, or saved and caught up) ranks
+    the same papers the same way, whatever order it met them in."""
+    return zlib.crc32(paper_id.encode("utf-8"))

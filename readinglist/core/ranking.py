@@ -348,7 +348,7 @@ class TokenMatcher:
             self._authors[name] = found
         return found
 
-    def phrase_mask(self, phrase: str, papers: Sequence[Paper | None]) -> int:
+    def phrase_mask(self, phrase: str, paper_at: Callable[[int], Paper | None]) -> int:
         """Slots whose title, authors, abstract or notes contain ``phrase`` at a word start."""
         found = self._phrases.get(phrase)
         if found is not None:
@@ -371,7 +371,7 @@ class TokenMatcher:
             pattern = re.compile(r"(?<![^\W_])" + r"[\W_]+".join(map(re.escape, words)))
             keep = bytearray(self.cap)
             for slot in compress(range(self.cap), found.to_bytes(self.cap, "little")):
-                paper = papers[slot]
+                paper = paper_at(slot)
                 if paper is not None and pattern.search(_phrase_text(paper)):
                     keep[slot] = 1
             found = int.from_bytes(keep, "little")
@@ -387,8 +387,8 @@ def _phrase_text(paper: Paper) -> str:
 class TieOrder:
     """How equal scores are ordered before the query-aware re-ranking of the top
     results: newest ``added`` first, then shorter titles (the query words are more of
-    the title; a bulk import gives every paper the same ``added``), then the latest
-    inserted. ``ranks[slot]`` sorts in that order; ``slots`` is the order itself."""
+    the title; a bulk import gives every paper the same ``added``), then
+    :func:`id_rank`. ``ranks[slot]`` sorts in that order; ``slots`` is the order itself."""
 
     ranks: Sequence[int]
     slots: list[int]
@@ -398,9 +398,9 @@ _NON_DIGIT = re.compile(r"\D")
 _STAMPS: dict[str, int] = {}
 
 
-def tie_key(added: str, title_words: int, seq: int) -> int:
+def tie_key(added: str, title_words: int, rank: int) -> int:
     """A slot's place in the :class:`TieOrder` (smaller first), computed on its own so
-    the order is kept current paper by paper."""
+    the order is kept current paper by paper; ``rank`` is :func:`id_rank`."""
     stamp = _STAMPS.get(added)
     if stamp is None:
         digits = _NON_DIGIT.sub("", added)[:14]
@@ -408,8 +408,7 @@ def tie_key(added: str, title_words: int, seq: int) -> int:
         if len(_STAMPS) > 4096:
             _STAMPS.clear()
         _STAMPS[added] = stamp
-    order = 0xFFFFFFFF - (seq & 0xFFFFFFFF)  # later inserted first
-    return ((10**14 - 1 - stamp) << 40) | (min(title_words, 255) << 32) | order
+    return ((10**14 - 1 - stamp) << 40) | (min(title_words, 255) << 32) | (rank & 0xFFFFFFFF)
 
 
 _ONE = re.compile(b"\x01")

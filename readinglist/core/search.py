@@ -33,10 +33,11 @@ import threading
 from array import array
 from bisect import bisect_left, insort
 from collections import defaultdict, deque
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from itertools import repeat
+from typing import Any
 
 from readinglist.core.fields import (
     AUTHOR,
@@ -56,7 +57,7 @@ from readinglist.core.fields import (
     title_words,
     year_code,
 )
-from readinglist.core.model import Paper
+from readinglist.core.model import Paper, id_rank
 from readinglist.core.query import (
     AddedRange,
     Filter,
@@ -83,11 +84,144 @@ from readinglist.core.vocab import Vocabulary
 
 __all__ = ["Hit", "SearchIndex", "SearchResults"]
 
+STATE_VERSION = 1  # of SearchIndex.state(); a saved state of another version is not read
+
 _CLASSES = 5
 _VOCAB_OF = {TITLE: 0, AUTHOR: 0, TAG: 0, BODY: 1, KEY: 2}
 _PRIMARY = (TITLE, AUTHOR, TAG, KEY)
 # First letters with a per-letter map (one byte per paper each, ~36 x library size).
 _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+
+
+class _Slots:
+    """The papers by slot. A slot of a restored index holds its paper's id until the
+    paper is first needed, then the paper ``load`` gives for that id: a search that
+    ranks a few hundred papers reads a few hundred, not the library."""
+
+    __slots__ = ("_items", "_load")
+
+    def __init__(
+        self, items: list[Paper | str | None], load: Callable[[str], Paper] | None = None
+    ) -> None:
+        self._items = items
+        self._load = load
+
+    def __getitem__(self, slot: int) -> Paper | None:
+        item = self._items[slot]
+        if isinstance(item, str):
+            assert self._load is not None
+            item = self._items[slot] = self._load(item)
+        return item
+
+    def __setitem__(self, slot: int, paper: Paper | None) -> None:
+        self._items[slot] = paper
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[Paper | None]:
+        return map(self.__getitem__, range(len(self._items)))
+
+    def append(self, paper: Paper) -> None:
+        self._items.append(paper)
+
+
+class _Postings(defaultdict[str, "array[int]"]):
+    """Term → postings, restored from one sorted term list and one array of all
+    postings end to end: a term's array is made the first time it is asked for, so a
+    search reads the few terms it needs rather than hundreds of thousands."""
+
+    def __init__(self, terms: list[str], ends: array[int], slots: array[int]) -> None:
+        super().__init__(partial(array, "i"))
+        self._terms, self._ends, self._slots = terms, ends, slots
+        self._whole = not terms
+
+    def _where(self, term: str) -> int:
+        terms = self._terms
+        i = bisect_left(terms, term)
+        return i if i < len(terms) and terms[i] == term else -1
+
+    def _restore(self, term: str) -> array[int] | None:
+        """The saved postings of ``term``, now held as an ordinary entry, if any."""
+        if self._whole or dict.__contains__(self, term):
+            return None
+        i = self._where(term)
+        if i < 0:
+            return None
+        found = self._slots[self._ends[i - 1] if i else 0 : self._ends[i]]
+        dict.__setitem__(self, term, found)
+        return found
+
+    def _restore_all(self) -> None:
+        if not self._whole:
+            for term in self._terms:
+                self._restore(term)
+            self._whole = True
+            self._terms, self._ends, self._slots = [], array("q"), array("i")
+
+    def __missing__(self, term: str) -> array[int]:
+        found = self._restore(term)
+        return found if found is not None else super().__missing__(term)
+
+    def __contains__(self, term: object) -> bool:
+        if dict.__contains__(self, term):
+            return True
+        return isinstance(term, str) and not self._whole and self._where(term) >= 0
+
+    def get(self, term: str, default: Any = None) -> Any:
+        if dict.__contains__(self, term):
+            return dict.__getitem__(self, term)
+        found = self._restore(term)
+        return default if found is None else found
+
+    def pop(self, term: str, *default: Any) -> Any:
+        self._restore(term)
+        return super().pop(term, *default)
+
+    def __iter__(self) -> Iterator[str]:
+        self._restore_all()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._restore_all()
+        return super().__len__()
+
+    def keys(self) -> Any:
+        self._restore_all()
+        return super().keys()
+
+    def values(self) -> Any:
+        self._restore_all()
+        return super().values()
+
+    def items(self) -> Any:
+        self._restore_all()
+        return super().items()
+
+
+def _pack_postings(postings: dict[str, array[int]]) -> tuple[list[str], bytes, bytes]:
+    """(sorted terms, end offsets, every term's postings end to end) for :class:`_Postings`."""
+    terms = sorted(term for term, slots in postings.items() if slots)
+    ends = array("q")
+    flat = array("i")
+    for term in terms:
+        flat.extend(postings[term])
+        ends.append(len(flat))
+    return terms, ends.tobytes(), flat.tobytes()
+
+
+def _unpack_postings(packed: tuple[list[str], bytes, bytes]) -> _Postings:
+    terms, ends_bytes, flat_bytes = packed
+    ends, flat = array("q"), array("i")
+    ends.frombytes(ends_bytes)
+    flat.frombytes(flat_bytes)
+    return _Postings(terms, ends, flat)
+
+
+def _ints(kind: str, data: bytes) -> array[int]:
+    values = array(kind)
+    values.frombytes(data)
+    return values
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,9 +264,11 @@ class SearchIndex:
     # -- state ----------------------------------------------------------------
     def _reset(self) -> None:
         self._cap = 0
-        self._papers: list[Paper | None] = []
+        self._papers = _Slots([])
+        self._added: list[str] = []  # each slot's paper.added ("" once removed)
         self._seq = array("q")
         self._next_seq = 0
+        self._ids: list[str] = []  # each slot's paper id ("" once removed)
         self._slot_of: dict[str, int] = {}
         self._alive = bytearray()
         self._years = bytearray()
@@ -157,7 +293,7 @@ class SearchIndex:
         # Two-letter prefix → its most frequent title/author/tag terms (cached).
         self._short: dict[str, list[str]] = {}
         self._keys: list[str] = []
-        self._key_slots: dict[str, list[int]] = {}
+        self._key_slots: defaultdict[str, array[int]] = defaultdict(partial(array, "i"))
         self._vocabs = (
             Vocabulary(fuzzy=True),  # title, author and tag words: typo-tolerant
             Vocabulary(fuzzy=False),  # abstract and notes: exact and prefix only
@@ -176,6 +312,114 @@ class SearchIndex:
 
     def __len__(self) -> int:
         return len(self._slot_of)
+
+    def state(self) -> tuple[Any, ...]:
+        """Everything the index holds but the papers themselves, as plain values
+        (strings, numbers, bytes, lists, dicts), for :meth:`from_state`. Indexes the
+        abstracts first if they wait."""
+        self.index_abstracts()
+        with self._lock:
+            return (
+                STATE_VERSION,
+                sorted(self._fields),
+                self._cap,
+                self._ids,
+                self._added,
+                self._seq.tobytes(),
+                self._next_seq,
+                *(
+                    bytes(b)
+                    for b in (
+                        self._alive,
+                        self._years,
+                        self._status,
+                        self._flags,
+                        self._title_words,
+                        self._rating,
+                        self._priority,
+                    )
+                ),
+                [_pack_postings(postings) for postings in self._postings],
+                {tag: slots.tobytes() for tag, slots in self._tags.items()},
+                {key: slots.tobytes() for key, slots in self._sources.items()},
+                {letter: bytes(levels) for letter, levels in self._letters.items()},
+                self._keys,
+                _pack_postings(self._key_slots),
+                [vocab.state() for vocab in self._vocabs],
+                self._order_asc,
+                self._tie_keys,
+                self._tie_slots,
+                self._dead,
+            )
+
+    @classmethod
+    def from_state(cls, state: tuple[Any, ...], load: Callable[[str], Paper]) -> SearchIndex:
+        """The index :meth:`state` described; ``load`` gives the paper of an id when a
+        search first needs it. Raises ValueError for a state of another version."""
+        if not state or state[0] != STATE_VERSION:
+            raise ValueError("a search index saved by another version")
+        (
+            _version,
+            fields,
+            cap,
+            ids,
+            added,
+            seq,
+            next_seq,
+            alive,
+            years,
+            status,
+            flag_codes,
+            title_word_counts,
+            rating,
+            priority,
+            postings,
+            tags,
+            sources,
+            letters,
+            keys,
+            key_slots,
+            vocabs,
+            order_asc,
+            tie_keys,
+            tie_slots,
+            dead,
+        ) = state
+        index = cls.__new__(cls)
+        index._fields = frozenset(fields)
+        index._lock = threading.RLock()
+        index._reset()
+        index._cap = cap
+        index._papers = _Slots([paper_id or None for paper_id in ids], load)
+        index._added = added
+        index._seq = _ints("q", seq)
+        index._next_seq = next_seq
+        index._ids = ids
+        index._slot_of = {paper_id: slot for slot, paper_id in enumerate(ids) if paper_id}
+        index._alive = bytearray(alive)
+        index._years = bytearray(years)
+        index._status = bytearray(status)
+        index._flags = bytearray(flag_codes)
+        index._title_words = bytearray(title_word_counts)
+        index._rating = bytearray(rating)
+        index._priority = bytearray(priority)
+        index._body_pending = bytearray(cap)
+        index._postings = tuple(_unpack_postings(packed) for packed in postings)
+        index._tags = {tag: _ints("i", data) for tag, data in tags.items()}
+        index._sources = {key: _ints("i", data) for key, data in sources.items()}
+        index._letters = {letter: bytearray(levels) for letter, levels in letters.items()}
+        index._keys = keys
+        index._key_slots = _unpack_postings(key_slots)
+        primary, body, key_vocab = (Vocabulary.from_state(vocab) for vocab in vocabs)
+        index._vocabs = (primary, body, key_vocab)
+        index._order_asc = order_asc
+        index._tie_keys = tie_keys
+        index._tie_slots = tie_slots
+        index._dead = dead
+        buffers = (index._alive, index._years, index._status, index._flags, index._title_words)
+        if len(ids) > cap or any(len(b) != cap for b in buffers) or len(added) != len(ids):
+            raise ValueError("a search index whose parts do not fit together")
+        return index
 
     def __contains__(self, paper_id: object) -> bool:
         return paper_id in self._slot_of
@@ -199,9 +443,7 @@ class SearchIndex:
         self._cap += extra
 
     def _order_key(self, slot: int) -> tuple[str, int]:
-        paper = self._papers[slot]
-        assert paper is not None
-        return (paper.added, -self._seq[slot])
+        return (self._added[slot], -id_rank(self._ids[slot]))
 
     def _changed(self) -> None:
         self._matcher = None
@@ -251,12 +493,14 @@ class SearchIndex:
         slot = len(self._papers)
         self._grow(slot + 1)
         self._papers.append(paper)
+        self._added.append(paper.added)
         self._seq.append(seq)
+        self._ids.append(paper.id)
         if paper.id:
             self._slot_of[paper.id] = slot
         self._alive[slot] = 1
         self._set_attributes(slot, paper)
-        self._tie_keys.append(tie_key(paper.added, self._title_words[slot], seq))
+        self._tie_keys.append(tie_key(paper.added, self._title_words[slot], id_rank(paper.id)))
         if bulk:
             self._tie_slots.append(slot)
         else:
@@ -276,13 +520,9 @@ class SearchIndex:
 
     def _finish_bulk(self) -> None:
         """Sort and fill the vocabularies after a batch of :meth:`_insert` calls."""
-        # Slots are handed out in ``seq`` order, so (added, -seq) is: added
-        # ascending, later slot first among equals (two stable C-level sorts).
-        added = [paper.added if paper is not None else "" for paper in self._papers]
-        self._order_asc.sort(reverse=True)
-        self._order_asc.sort(key=added.__getitem__)
+        self._order_asc.sort(key=self._order_key)
         self._tie_slots.sort(key=self._tie_keys.__getitem__)
-        self._keys = sorted(self._key_slots)
+        self._keys = sorted(k for k, slots in self._key_slots.items() if slots)
         for cls, terms in enumerate(self._postings):
             self._vocabs[_VOCAB_OF[cls]].add_many(set(terms))
         for vocab in self._vocabs:
@@ -415,7 +655,7 @@ class SearchIndex:
             key = fold(paper.key)
             if sort_keys and key not in self._key_slots:
                 insort(self._keys, key)
-            self._key_slots.setdefault(key, []).append(slot)
+            self._key_slots[key].append(slot)
 
     def _unpost_tags_and_key(self, slot: int, paper: Paper) -> None:
         for tag in {fold(t.strip()) for t in paper.tags if t.strip()}:
@@ -428,7 +668,7 @@ class SearchIndex:
                 slots.remove(slot)
         if paper.key:
             key = fold(paper.key)
-            holders = self._key_slots.get(key, [])
+            holders = self._key_slots.get(key) or array("i")
             if slot in holders:
                 holders.remove(slot)
             if not holders:
@@ -466,11 +706,11 @@ class SearchIndex:
         self._post_tags_and_key(slot, paper)
         if old.added != paper.added:
             self._order_asc.remove(slot)
-            self._papers[slot] = paper
+            self._added[slot] = paper.added
             insort(self._order_asc, slot, key=self._order_key)
         self._papers[slot] = paper
         self._set_attributes(slot, paper)
-        key = tie_key(paper.added, self._title_words[slot], self._seq[slot])
+        key = tie_key(paper.added, self._title_words[slot], id_rank(paper.id))
         if key != self._tie_keys[slot]:
             self._untie(slot)
             self._tie_keys[slot] = key
@@ -497,10 +737,45 @@ class SearchIndex:
             self._order_asc.remove(slot)
             self._untie(slot)
             self._papers[slot] = None
+            self._added[slot] = ""
+            self._ids[slot] = ""
             self._dead += 1
             self._changed()
             if self._dead > 1000 and self._dead * 4 > len(self._papers):
                 self._compact()
+
+    def replace_papers(self, gone: Collection[str], papers: Iterable[Paper]) -> None:
+        """Forget the papers ``gone`` names and index ``papers`` as new ones, reading
+        nothing of what was there before: an index restored from a saved state can
+        then catch up with papers whose old version no longer exists anywhere.
+
+        A forgotten paper's slot is only marked dead; whatever it still holds (tags,
+        key) is masked out by every search as any removed paper's is."""
+        with self._lock:
+            slots = {self._slot_of.pop(pid) for pid in gone if pid in self._slot_of}
+            if slots:
+                for slot in slots:
+                    self._alive[slot] = 0
+                    self._papers[slot] = None
+                    self._added[slot] = ""
+                    self._ids[slot] = ""
+                self._order_asc = [s for s in self._order_asc if s not in slots]
+                self._tie_slots = [s for s in self._tie_slots if s not in slots]
+                self._dead += len(slots)
+            memo = TermMemo()
+            for paper in papers:
+                self._insert(paper, self._next_seq, memo, bulk=False)
+                self._next_seq += 1
+            self._changed()
+
+    def slot_of(self, paper_id: str) -> int | None:
+        """The slot of a paper the index holds (None for another id)."""
+        return self._slot_of.get(paper_id)
+
+    @property
+    def fields(self) -> frozenset[str]:
+        """The fields free words are matched against."""
+        return self._fields
 
     def _compact(self) -> None:
         """Rebuild without dead slots, keeping each paper's insertion order."""
@@ -567,7 +842,7 @@ class SearchIndex:
             for flt in parsed.filters:
                 mask &= self._filter_mask(matcher, flt, marked)
             for phrase in parsed.phrases:
-                mask &= matcher.phrase_mask(phrase, self._papers)
+                mask &= matcher.phrase_mask(phrase, self._papers.__getitem__)
             for i, word in enumerate(parsed.excluded):
                 last = parsed.excluded_open and i == len(parsed.excluded) - 1
                 mask &= ~matcher.excluded(word, open_word=last)
@@ -658,11 +933,7 @@ class SearchIndex:
     def _added_between(self, span: AddedRange) -> list[int]:
         """Alive slots with ``span.start <= added < span.end`` (a slice of the added order)."""
         order = self._order_asc
-
-        def added(slot: int) -> str:
-            paper = self._papers[slot]
-            return paper.added if paper is not None else ""
-
+        added = self._added.__getitem__
         start = bisect_left(order, span.start, key=added)
         end = bisect_left(order, span.end, lo=start, key=added)
         return order[start:end]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterator
+from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -31,7 +32,7 @@ class Vocabulary:
 
     def __init__(self, *, fuzzy: bool) -> None:
         self._fuzzy = fuzzy
-        self._known: set[str] = set()
+        self._known_set: set[str] | None = set()  # made from _sorted on first need
         self._sorted: list[str] = []
         self._pending: list[str] = []
         # Typo candidates by (length, first letter) and (length, second letter).
@@ -42,11 +43,39 @@ class Vocabulary:
         # gets new terms.
         self._truncated: dict[tuple[int, str], list[str]] = {}
 
+    @property
+    def _known(self) -> set[str]:
+        if self._known_set is None:
+            self._known_set = set(self._sorted)
+        return self._known_set
+
     def __len__(self) -> int:
-        return len(self._known)
+        return len(self._known_set) if self._known_set is not None else len(self._sorted)
 
     def __contains__(self, term: object) -> bool:
-        return term in self._known
+        if self._known_set is not None:
+            return term in self._known_set
+        if not isinstance(term, str):
+            return False
+        # A vocabulary just restored: a bisection spares building the set.
+        i = bisect_left(self._sorted, term)
+        return i < len(self._sorted) and self._sorted[i] == term
+
+    def state(self) -> tuple[Any, ...]:
+        """Everything the vocabulary holds, as plain lists and dicts (for
+        :meth:`from_state`)."""
+        self.settle()
+        return (self._fuzzy, self._sorted, self._by_first, self._by_second)
+
+    @classmethod
+    def from_state(cls, state: tuple[Any, ...]) -> Vocabulary:
+        """The vocabulary :meth:`state` described."""
+        fuzzy, terms, by_first, by_second = state
+        vocab = cls(fuzzy=bool(fuzzy))
+        vocab._sorted = terms
+        vocab._known_set = None
+        vocab._by_first, vocab._by_second = by_first, by_second
+        return vocab
 
     def add_many(self, terms: set[str]) -> int:
         """Add terms not seen before (duplicates are ignored); returns how many were new."""

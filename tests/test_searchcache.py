@@ -1,0 +1,222 @@
+"""The search index saved beside the library: a one-shot query answers from it
+without loading the library, and always answers as a full load would."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from readinglist.bench.synth import synthetic_papers
+from readinglist.core import searchcache
+from readinglist.core.changes import Change
+from readinglist.core.importers import parse_file
+from readinglist.core.library import Library
+from readinglist.core.model import Paper
+from readinglist.core.searchcache import index_path, open_saved
+
+DATA = Path(__file__).parent / "data"
+
+# Typos, prefixes, phrases, exclusions and every filter form.
+QUERIES = [
+    "atention",
+    "distilation knowledge",
+    "transf",
+    "graph neural netw",
+    '"neural network"',
+    "learning -graph",
+    "tag:to-read",
+    "tag:to-read attention",
+    "year:2019..2021 model",
+    "status:read",
+    "key:smith",
+    "has:doi",
+    "rating:3..",
+    "sort:year learning",
+    "author:garcia",
+    "added:2021",
+    "vision sort:title",
+]
+
+
+def _library(tmp_path: Path, n: int = 600) -> Library:
+    path = tmp_path / "library.json"
+    library = Library.open(path)
+    library.import_papers(synthetic_papers(n, seed=5), label="synthetic")
+    library.import_parsed(parse_file(DATA / "rich.bib"))
+    some = [p.id for p in library.papers[:40]]
+    library.edit(some, Change(add_tags=("to-read",)))
+    library.edit(some[:10], Change(fields={"status": "read", "rating": 4}))
+    return library
+
+
+def _full(path: Path, query: str) -> list[str]:
+    """What a full load answers (the reference)."""
+    return [hit.paper.key for hit in Library.open(path).search(query)]
+
+
+def _saved(path: Path, query: str) -> tuple[list[str], int]:
+    view = open_saved(path)
+    assert view is not None, "the saved index was not used"
+    with view:
+        return [hit.paper.key for hit in view.search(query)], view.changed
+
+
+def test_a_saved_index_answers_every_query_form_as_a_full_load(tmp_path: Path) -> None:
+    library = _library(tmp_path)
+    library.index  # noqa: B018 (built)
+    assert searchcache.save(library)
+    for query in QUERIES:
+        found, changed = _saved(library.path, query)
+        assert found == _full(library.path, query), query
+        assert changed == 0
+    assert sum(bool(_full(library.path, q)) for q in QUERIES) >= len(QUERIES) - 2
+
+
+def test_a_query_reads_only_the_papers_it_ranks(tmp_path: Path) -> None:
+    library = _library(tmp_path, n=2000)
+    library.index  # noqa: B018
+    assert searchcache.save(library)
+    view = open_saved(library.path)
+    assert view is not None
+    read: list[str] = []
+    paper = view.paper
+
+    def counting(paper_id: str) -> Paper:
+        read.append(paper_id)
+        return paper(paper_id)
+
+    view.paper = counting  # type: ignore[method-assign]
+    with view:
+        hits = view.search("atention", limit=20)
+    assert len(hits) == 20
+    assert 20 <= len(read) <= 300 < len(library.papers)
+
+
+def test_the_saved_index_catches_up_with_changes_made_since(tmp_path: Path) -> None:
+    library = _library(tmp_path)
+    library.index  # noqa: B018
+    assert searchcache.save(library)
+    papers = library.papers
+    # Another process changes the file: tags, a title, a removal, a new paper.
+    other = Library.open(library.path)
+    other.edit([papers[100].id, papers[101].id], Change(add_tags=("to-read", "fresh")))
+    other.edit([papers[102].id], Change(fields={"title": "Attention Distillation Revisited"}))
+    other.delete([papers[103].id])
+    other.add(Paper(title="Graph Attention Distillation", key="newcomer2024", year=2024))
+    for query in [*QUERIES, "fresh", "revisited", "newcomer", "distillation"]:
+        found, changed = _saved(library.path, query)
+        assert found == _full(library.path, query), query
+        assert changed == 5  # 3 changed lines, 1 removed, 1 added
+    assert "newcomer2024" in _saved(library.path, "graph attention distil")[0]
+    assert papers[103].key not in _saved(library.path, papers[103].title)[0]
+
+
+def test_a_library_written_by_hand_is_left_to_the_full_load(tmp_path: Path) -> None:
+    library = _library(tmp_path)
+    library.index  # noqa: B018
+    assert searchcache.save(library)
+    # Same papers, formatted by another program: not the layout the index follows.
+    data = json.loads(library.path.read_text(encoding="utf-8"))
+    library.path.write_text(json.dumps(data, indent=4), encoding="utf-8")
+    assert open_saved(library.path) is None
+    assert _full(library.path, "attention")
+
+
+def test_a_hand_edit_the_load_refuses_is_refused_by_a_query_too(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    library = _library(tmp_path)
+    library.index  # noqa: B018
+    assert searchcache.save(library)
+    first, second = library.papers[0], library.papers[1]
+    text = library.path.read_text(encoding="utf-8")
+    # A paper's key hand-edited to another paper's key: the load names both.
+    line = next(ln for ln in text.splitlines() if f'"{second.id}": ' in ln)
+    edited = line.replace(f'"key":"{second.key}"', f'"key":"{first.key}"')
+    assert edited != line
+    library.path.write_text(text.replace(line, edited), encoding="utf-8")
+    assert open_saved(library.path) is None
+    full = cli("--db", library.path, "list", "attention")
+    assert full.code == 2
+    assert first.key in full.err and "\n" not in full.err.strip()
+
+
+def test_a_damaged_index_is_ignored_and_made_again(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    library = _library(tmp_path)
+    target = index_path(library.path)
+    expected = _full(library.path, "attention")
+    for damage in (b"", b"readinglist search index\n" + b"\xff" * 50, b"not an index"):
+        target.write_bytes(damage)
+        assert open_saved(library.path) is None
+        result = cli("--db", library.path, "list", "attention")
+        assert result.code == 0
+        assert [line.split()[0] for line in result.out.splitlines()] == expected
+        assert target.read_bytes()[:25] == b"readinglist search index\n"
+        assert _saved(library.path, "attention")[0] == expected
+    # Cut short: a truncated body is damage too.
+    target.write_bytes(target.read_bytes()[: target.stat().st_size // 2])
+    assert open_saved(library.path) is None
+
+
+def test_a_query_never_writes_the_library(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    library = _library(tmp_path)
+    before = library.path.read_bytes()
+    stamp = library.path.stat().st_mtime_ns
+    for _ in range(2):  # the first builds and saves the index, the second reads it
+        assert cli("--db", library.path, "list", "attention").code == 0
+    assert library.path.read_bytes() == before
+    assert library.path.stat().st_mtime_ns == stamp
+    assert index_path(library.path).exists()
+
+
+def test_export_from_the_saved_index_is_byte_identical(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    library = _library(tmp_path)
+    query = ("--", "year:..2020")
+    full = cli("--db", library.path, "export", *query)  # loads the library, marks keys used
+    assert full.code == 0 and full.out.count("@") > 5
+    assert "@string" in full.out.lower()  # rich.bib's macros travel with its papers
+    assert cli("--db", library.path, "list", "attention").code == 0  # saves the index
+    stamp = library.path.stat().st_mtime_ns
+    quick = cli("--db", library.path, "export", *query)
+    assert quick.out == full.out
+    assert library.path.stat().st_mtime_ns == stamp  # keys already marked: no write
+
+
+def test_export_still_marks_keys_used_when_answered_from_the_saved_index(
+    tmp_path: Path,
+    cli,  # type: ignore[no-untyped-def]
+) -> None:
+    library = _library(tmp_path)
+    assert cli("--db", library.path, "list", "attention").code == 0  # saves the index
+    assert open_saved(library.path) is not None
+    result = cli("--db", library.path, "export", "attention")
+    assert result.code == 0
+    exported = {line.split("{")[1].rstrip(",") for line in result.out.splitlines() if "@" in line}
+    reloaded = Library.open(library.path)
+    assert exported and all(reloaded.by_key(key).key_used for key in exported)  # type: ignore[union-attr]
+
+
+def test_an_index_made_for_other_search_fields_is_not_used(tmp_path: Path) -> None:
+    library = _library(tmp_path)
+    library.index  # noqa: B018
+    assert searchcache.save(library)
+    assert open_saved(library.path, ["title", "authors"]) is None
+    assert open_saved(library.path) is not None
+
+
+def test_an_index_path_that_is_not_a_plain_file_is_left_alone(tmp_path: Path) -> None:
+    library = _library(tmp_path)
+    library.index  # noqa: B018
+    elsewhere = tmp_path / "someone-elses-file"
+    elsewhere.write_text("keep me", encoding="utf-8")
+    index_path(library.path).symlink_to(elsewhere)
+    assert not searchcache.save(library)
+    assert elsewhere.read_text(encoding="utf-8") == "keep me"
+    assert index_path(library.path).is_symlink()
+
+
+def test_an_index_that_cannot_be_saved_only_costs_the_saving(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    library = _library(tmp_path)
+    index_path(library.path).mkdir()  # something that is not ours sits there
+    result = cli("--db", library.path, "list", "attention")
+    assert result.code == 0 and result.out
+    assert index_path(library.path).is_dir()
+    assert open_saved(library.path) is None
