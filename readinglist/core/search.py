@@ -768,6 +768,10 @@ class SearchIndex:
                 self._next_seq += 1
             self._changed()
 
+    def read_papers_with(self, load: Callable[[str], Paper]) -> None:
+        """From now on, a paper not yet read is read with ``load`` (see :class:`_Slots`)."""
+        self._papers._load = load
+
     def slot_of(self, paper_id: str) -> int | None:
         """The slot of a paper the index holds (None for another id)."""
         return self._slot_of.get(paper_id)

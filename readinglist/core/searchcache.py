@@ -236,6 +236,11 @@ class SavedSearch:
         self.bibfiles: Mapping[str, BibFile] = bibfiles
         self.changed = 0  # papers re-indexed because their line changed
 
+    @property
+    def signature(self) -> Signature:
+        """The version of the library file read (inode, size, mtime)."""
+        return self._signature
+
     def paper(self, paper_id: str) -> Paper:
         line = self._line_of(paper_id)
         if line is None:
@@ -422,42 +427,58 @@ def open_saved(path: Path, fields: Iterable[str] | None = None) -> SavedSearch |
         raise
 
 
-def save(library: Library) -> bool:
-    """Save the library's search index beside it, if the file is still the version
-    the library holds and in the layout this module reads. Best effort: False when
-    it was not saved (the index is a cache)."""
+@dataclass(slots=True)
+class Capture:
+    """What saving a library's index needs, taken while nothing changes the library
+    (under its lock); :meth:`write` then works without the lock."""
+
+    path: Path
+    signature: Signature
+    state: tuple[Any, ...]
+    keys: list[str]
+    bibfile_docs: dict[str, Any]
+
+    def write(self) -> bool:
+        """Save the index beside the library if the file is still the version
+        captured and in the layout this module reads; False when it was not saved
+        (best effort: the index is a cache)."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError:
+            return False
+        try:
+            st = os.fstat(fd)
+            if (st.st_ino, st.st_size, st.st_mtime_ns) != self.signature:
+                return False
+            scan = _scan(fd, st.st_size)
+        finally:
+            os.close(fd)
+        ids: list[str] = self.state[3]
+        if scan is None or {pid for pid in ids if pid} != scan.papers.keys():
+            return False
+        placed = [scan.papers[pid] if pid else None for pid in ids]
+        return _write(self.path, self.signature, self.state, placed, self.keys, self.bibfile_docs)
+
+
+def capture(library: Library) -> Capture | None:
+    """The library's index and what goes with it, for :meth:`Capture.write`; call
+    it where nothing changes the library meanwhile. None when there is nothing to save."""
     signature = library.file_signature
     if signature is None:
-        return False
-    try:
-        fd = os.open(library.path, os.O_RDONLY)
-    except OSError:
-        return False
-    try:
-        st = os.fstat(fd)
-        if (st.st_ino, st.st_size, st.st_mtime_ns) != signature:
-            return False
-        scan = _scan(fd, st.st_size)
-    finally:
-        os.close(fd)
-    if scan is None:
-        return False
+        return None
     state = library.index.state()
-    ids: list[str] = state[3]
-    if {pid for pid in ids if pid} != scan.papers.keys():
-        return False
     keys = []
-    for paper_id in ids:
+    for paper_id in state[3]:
         paper = library.get(paper_id) if paper_id else None
         keys.append(_keys_of(paper) if paper is not None else "")
-    return _write(
-        library.path,
-        signature,
-        state,
-        [scan.papers[pid] if pid else None for pid in ids],
-        keys,
-        {name: bibfile.to_doc() for name, bibfile in library.bibfiles.items()},
-    )
+    bibfile_docs = {name: bibfile.to_doc() for name, bibfile in library.bibfiles.items()}
+    return Capture(library.path, signature, state, keys, bibfile_docs)
+
+
+def save(library: Library) -> bool:
+    """Save the library's search index beside it (see :meth:`Capture.write`)."""
+    taken = capture(library)
+    return taken is not None and taken.write()
 
 
 def _write(

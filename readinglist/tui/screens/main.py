@@ -27,7 +27,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, OptionList, ProgressBar
 from textual.worker import get_current_worker
 
-from ...core.errors import ReadinglistError
+from ...core.errors import LibraryError, ReadinglistError
 from ...core.library import Library
 from ...core.model import Paper
 from ...core.storage import Signature, file_signature
@@ -262,22 +262,45 @@ class MainScreen(PaperScreen):
         """Build the search index after the first screen, before the first keystroke
         needs it. The build runs on a snapshot without the lock, so saves and reloads
         go on meanwhile; the library replays them into the index when it is installed."""
+        from ...core import searchcache
         from ...core.search import SearchIndex
 
         with self.library_lock:
             papers = None if self.library.index_ready else self.library.index_snapshot()
+            signature = self.library.file_signature
         if papers is None:
             self._index_ready.set()
             return
-        # Titles, authors, tags and keys first (fast), so typing gets answers at
-        # once; abstracts are indexed next, still outside the lock.
-        index = SearchIndex(papers, defer_abstracts=True, fields=self.library.search_fields)
+        # The index saved beside the library, if it is of the version loaded (or
+        # catches up with it); else titles, authors, tags and keys first (fast), so
+        # typing gets answers at once, and abstracts next, still outside the lock.
+        index = None
+        saved = searchcache.open_saved(self.library.path, self.library.search_fields)
+        if saved is not None:
+            with saved:
+                if saved.signature == signature:
+                    index = saved.index
+                    index.read_papers_with(self._paper_of)
+        fresh = index is None
+        if index is None:
+            index = SearchIndex(papers, defer_abstracts=True, fields=self.library.search_fields)
         with self.library_lock:
             self.library.install_index(index)
         self._index_ready.set()
         index.index_abstracts()
         gc.freeze()
         self.app.call_from_thread(self._abstracts_indexed)
+        if fresh:
+            with self.library_lock:
+                taken = searchcache.capture(self.library)
+            if taken is not None:
+                taken.write()  # the next start, and one-shot queries, read it
+
+    def _paper_of(self, paper_id: str) -> Paper:
+        paper = self.library.get(paper_id)
+        if paper is None:
+            raise LibraryError(f"paper {paper_id!r} is not in the library")
+        return paper
 
     def _abstracts_indexed(self) -> None:
         """Results shown so far may lack abstract matches: search again."""
