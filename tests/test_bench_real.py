@@ -51,7 +51,14 @@ def test_corpus_run_reports_every_row_with_tails_and_rss(
     labels = [row["label"] for row in payload["rows"]]
     assert labels[0] == "import (whole process)"
     assert "search per keystroke" in labels and "search index build" in labels
-    assert any(label.startswith("one-shot list") for label in labels)
+    for one_shot in (
+        "one-shot list QUERY, no saved index yet",
+        "one-shot list QUERY (saved index)",
+        "one-shot export QUERY again",
+        "one-shot list QUERY after another process tagged a paper",
+    ):
+        assert one_shot in labels
+    assert (tmp_path / "w" / ".library.json.index").exists()
     for row in payload["rows"]:
         assert row["median"] <= row["p95"] <= row["p99"] <= row["max"], row
         assert row["rss_mb"] > 0 and row["samples"] >= 1
