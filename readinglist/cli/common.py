@@ -25,8 +25,6 @@ if TYPE_CHECKING:
     from ..core.model import BibFile, Paper
 
 F = TypeVar("F", bound=Callable[..., Any])
-# A query that found this many papers changed since the saved index saves it anew.
-RESAVE_AFTER = 200
 
 
 class Env:
@@ -110,17 +108,21 @@ class Env:
         query = " ".join(words)
         fallback = False
         if self._library is None and not self.demo and query.strip():
-            from ..core.searchcache import open_saved
+            from ..core.searchcache import StaleIndex, open_saved, resave
 
             settings = self.settings()
             view = open_saved(library_path(self.db), settings.search_fields)
             if view is not None:
                 with view:
-                    papers = [hit.paper for hit in view.search(query, limit)]
-                    if view.changed >= RESAVE_AFTER:
-                        view.save()
-                self._bibfiles = view.bibfiles
-                return papers
+                    try:
+                        papers = [hit.paper for hit in view.search(query, limit)]
+                    except StaleIndex:
+                        papers = None  # a line moved unexpectedly: load the library
+                    if papers is not None and resave(view):
+                        view.save()  # so the next query need not do this again
+                if papers is not None:
+                    self._bibfiles = view.bibfiles
+                    return papers
             fallback = True
         library = self.library()
         papers = [hit.paper for hit in library.search(query, limit=limit)]

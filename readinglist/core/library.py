@@ -119,6 +119,10 @@ class Library:
         self.history = History(real.with_name(f".{real.name}.history"))
         self._depth = 0
         self._entries: list[Entry] = []
+        # What the current transaction wrote, told to the saved search index
+        # (paper id → the paper, or None once removed; other tables changed).
+        self._written: dict[str, Paper | None] = {}
+        self._other_written = False
         self._papers: dict[str, Paper] = {}
         self._keys: dict[str, str] = {}  # citation key or alias -> paper id
         self._bibfiles: dict[str, BibFile] = {}
@@ -370,12 +374,15 @@ class Library:
             self._storage.remove_stale_temps()
             if self.changed_on_disk():
                 self.reload()
+            before = self._storage.signature
+            self._written, self._other_written = {}, False
             try:
                 with self._storage.batch():
                     if self._needs_meta_rewrite():
                         self._db.table(META_TABLE).truncate()
                         self._db.table(META_TABLE).insert({"schema": SCHEMA_VERSION})
                         self._storage.forget(META_TABLE)
+                        self._other_written = True
                     yield
             except BaseException:
                 # The in-memory state may hold half a change: go back to the file.
@@ -384,8 +391,14 @@ class Library:
                 raise
             for entry in self._entries:
                 self.history.append(entry)
+            after = self._storage.signature
+            if after != before and before is not None and after is not None:
+                from .searchcache import note_write
+
+                note_write(self.path, before, after, self._written, self._other_written)
         finally:
             self._entries.clear()
+            self._written, self._other_written = {}, False
             self._depth = 0
             self._lock.release()
 
@@ -424,6 +437,7 @@ class Library:
                         self._dupes_index.remove(known)
                     self._dupes_index.add(paper)
             self._note_change(paper.id, None)
+            self._written[paper.id] = paper
 
     def _replace(self, papers: Sequence[Paper]) -> None:
         if not papers:
@@ -447,6 +461,7 @@ class Library:
             self._index_keys(paper)
             self._papers[paper.id] = paper
             self._note_change(paper.id, old)
+            self._written[paper.id] = paper
 
     def _remove(self, papers: Sequence[Paper]) -> None:
         if not papers:
@@ -460,6 +475,7 @@ class Library:
             if self._dupes_index is not None:
                 self._dupes_index.remove(paper)
             self._note_change(paper.id, paper)
+            self._written[paper.id] = None
 
     def _new_paper(self, paper: Paper, stamp: str, added: Iterator[str]) -> Paper:
         key = assign_key(paper, self._keys, self.key_pattern)
@@ -545,6 +561,7 @@ class Library:
         return self._bibfiles
 
     def _store_bibfile(self, bibfile: BibFile) -> None:
+        self._other_written = True
         table = self._db.table(BIBFILES_TABLE, cache_size=0)
         if bibfile.name in self._bibfiles:
             table.remove(doc_ids=[bibfile.name])  # type: ignore[list-item]

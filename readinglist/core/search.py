@@ -159,6 +159,43 @@ class _Postings(defaultdict[str, "array[int]"]):
             self._whole = True
             self._terms, self._ends, self._slots = [], array("q"), array("i")
 
+    def packed(self) -> tuple[list[str], bytes, bytes]:
+        """What :func:`_pack_postings` makes, from the saved arrays as they are and
+        the few terms made into ordinary entries since (changed or not), without
+        making every term's array."""
+        own = dict(self.items_made())
+        terms, ends, flat = self._terms, self._ends, self._slots
+        out_terms: list[str] = []
+        out_ends = array("q")
+        out_flat = array("i")
+        done = 0  # saved terms copied so far
+
+        def copy_saved(upto: int) -> None:
+            nonlocal done
+            if upto <= done:
+                return
+            base = len(out_flat) - (ends[done - 1] if done else 0)
+            out_flat.extend(flat[(ends[done - 1] if done else 0) : ends[upto - 1]])
+            out_terms.extend(terms[done:upto])
+            out_ends.extend(end + base for end in ends[done:upto])
+            done = upto
+
+        for term in sorted(own):
+            i = bisect_left(terms, term)
+            copy_saved(i)
+            if i < len(terms) and terms[i] == term:
+                done = i + 1  # replaced by its own entry
+            if own[term]:
+                out_flat.extend(own[term])
+                out_terms.append(term)
+                out_ends.append(len(out_flat))
+        copy_saved(len(terms))
+        return out_terms, out_ends.tobytes(), out_flat.tobytes()
+
+    def items_made(self) -> Iterator[tuple[str, array[int]]]:
+        """The terms made into ordinary entries (by a search or a change)."""
+        return iter(dict.items(self))
+
     def __missing__(self, term: str) -> array[int]:
         found = self._restore(term)
         return found if found is not None else super().__missing__(term)
@@ -201,6 +238,8 @@ class _Postings(defaultdict[str, "array[int]"]):
 
 def _pack_postings(postings: dict[str, array[int]]) -> tuple[list[str], bytes, bytes]:
     """(sorted terms, end offsets, every term's postings end to end) for :class:`_Postings`."""
+    if isinstance(postings, _Postings) and not postings._whole:
+        return postings.packed()
     terms = sorted(term for term, slots in postings.items() if slots)
     ends = array("q")
     flat = array("i")

@@ -275,13 +275,14 @@ class MainScreen(PaperScreen):
         # catches up with it); else titles, authors, tags and keys first (fast), so
         # typing gets answers at once, and abstracts next, still outside the lock.
         index = None
+        save = True
         saved = searchcache.open_saved(self.library.path, self.library.search_fields)
         if saved is not None:
             with saved:
                 if saved.signature == signature:
                     index = saved.index
                     index.read_papers_with(self._paper_of)
-        fresh = index is None
+                    save = searchcache.resave(saved)
         if index is None:
             index = SearchIndex(papers, defer_abstracts=True, fields=self.library.search_fields)
         with self.library_lock:
@@ -290,7 +291,7 @@ class MainScreen(PaperScreen):
         index.index_abstracts()
         gc.freeze()
         self.app.call_from_thread(self._abstracts_indexed)
-        if fresh:
+        if save:
             with self.library_lock:
                 taken = searchcache.capture(self.library)
             if taken is not None:
