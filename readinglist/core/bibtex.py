@@ -258,6 +258,19 @@ def _preambles(papers: Sequence[Paper], bibfiles: Mapping[str, BibFile]) -> list
     return [Preamble(text) for text in texts]
 
 
+class _FoldedKeys:
+    """Keys taken in one export, compared as BibTeX compares them (ignoring case)."""
+
+    def __init__(self) -> None:
+        self._folded: set[str] = set()
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and key.casefold() in self._folded
+
+    def add(self, key: str) -> None:
+        self._folded.add(key.casefold())
+
+
 def export_bibtex(
     papers: Sequence[Paper],
     *,
@@ -275,16 +288,20 @@ def export_bibtex(
     # (a third of the time at 100k papers); reference counting frees them anyway.
     with gc_paused():
         taken: set[str] = set()
+        folded = _FoldedKeys()
         blocks: list[Block] = []
         if bibfiles:
             blocks += _preambles(papers, bibfiles)
             blocks += _used_macros(papers, bibfiles)
         for paper in papers:
             key = paper.key
-            # A library's keys are valid and unique; a list of papers may not be.
+            # A library's keys are valid and unique; a list of papers may not be. A key
+            # made here differs from every other even in case (BibTeX takes keys
+            # differing only in case for one); the user's own are written as they are.
             if not valid_key(key) or key in taken:
-                key = assign_key(replace(paper, key=""), taken)
+                key = assign_key(replace(paper, key=""), folded)
             taken.add(key)
+            folded.add(key)
             blocks.append(_entry(paper, key, unicode, include_notes))
         library = Library()
         library.add(blocks, fail_on_duplicate_key=False)
