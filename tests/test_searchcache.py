@@ -224,12 +224,31 @@ def test_export_still_marks_keys_used_when_answered_from_the_saved_index(
 ) -> None:
     library = _library(tmp_path)
     assert cli("--db", library.path, "list", "attention").code == 0  # saves the index
-    assert open_saved(library.path) is not None
+    before = library.path.read_bytes().splitlines()
     result = cli("--db", library.path, "export", "attention")
     assert result.code == 0
     exported = {line.split("{")[1].rstrip(",") for line in result.out.splitlines() if "@" in line}
-    reloaded = Library.open(library.path)
-    assert exported and all(reloaded.by_key(key).key_used for key in exported)  # type: ignore[union-attr]
+    reloaded = Library.open(library.path)  # (a full load: the file is valid)
+    marked = [reloaded.by_key(key) for key in exported]
+    assert exported and all(p is not None and p.key_used for p in marked)
+    # Only the exported papers' lines changed, and only by the stamp.
+    after = library.path.read_bytes().splitlines()
+    assert len(after) == len(before)
+    changed = [(old, new) for old, new in zip(before, after, strict=True) if old != new]
+    assert len(changed) == len(exported)
+    for old, new in changed:
+        doc_old = json.loads(old.decode().split(": ", 1)[1].rstrip(","))
+        doc_new = json.loads(new.decode().split(": ", 1)[1].rstrip(","))
+        assert doc_new.pop("key_used") and doc_new == doc_old
+    # The index follows from the writers' log, re-indexing nothing (search cannot see
+    # a key marked used); a second export writes nothing.
+    view = open_saved(library.path)
+    assert view is not None and (view.caught_up, view.changed) == ("log", 0)
+    assert [h.paper.key for h in view.search("attention")] == _full(library.path, "attention")
+    view.close()
+    stamp = library.path.stat().st_mtime_ns
+    assert cli("--db", library.path, "export", "attention").out == result.out
+    assert library.path.stat().st_mtime_ns == stamp
 
 
 def test_an_index_made_for_other_search_fields_is_not_used(tmp_path: Path) -> None:
@@ -282,3 +301,38 @@ def test_an_index_caught_up_and_saved_again_answers_as_a_full_load(tmp_path: Pat
     again.close()
     for query in [*QUERIES, "fresh", "newcomer"]:
         assert _saved(library.path, query)[0] == _full(library.path, query), query
+
+
+def test_marking_keys_through_the_view_never_overwrites_a_newer_file(tmp_path: Path) -> None:
+    library = _library(tmp_path)
+    library.index  # noqa: B018
+    assert searchcache.save(library)
+    view = open_saved(library.path)
+    assert view is not None
+    with view:
+        hits = view.search("attention", limit=3)
+        # Another process writes after the query read the file.
+        Library.open(library.path).edit([hits[0].paper.id], Change(add_tags=("meanwhile",)))
+        assert not view.mark_used(hit.paper.id for hit in hits)  # the caller loads instead
+    reloaded = Library.open(library.path)
+    assert "meanwhile" in reloaded.get(hits[0].paper.id).tags  # type: ignore[union-attr]
+    assert not any(reloaded.get(h.paper.id).key_used for h in hits)  # type: ignore[union-attr]
+
+
+def test_the_log_tells_which_changes_search_can_see(tmp_path: Path) -> None:
+    library = _library(tmp_path)
+    library.index  # noqa: B018
+    assert searchcache.save(library)
+    first, second = library.papers[0], library.papers[1]
+    library.mark_used([first.id])  # only the key's use: nothing to re-index
+    with library.transaction():  # a new paper, then marked, in one write: re-indexed
+        added = library.add(Paper(title="Marked Newcomer", key="marked2025"))
+        library.mark_used([added.id, second.id])
+    entries = [json.loads(line) for line in log_path(library.path).read_text().splitlines()]
+    assert entries[0]["papers"][first.id][2] == 0
+    assert entries[1]["papers"][added.id][2] == 1 and entries[1]["papers"][second.id][2] == 0
+    view = open_saved(library.path)
+    assert view is not None and (view.caught_up, view.changed) == ("log", 1)
+    with view:
+        assert [h.paper.key for h in view.search("marked newcomer")][:1] == ["marked2025"]
+        assert view.paper(first.id).key_used and view.paper(second.id).key_used

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ..core.config import Settings
     from ..core.library import Library
     from ..core.model import BibFile, Paper
+    from ..core.searchcache import SavedSearch
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,7 +35,7 @@ class Env:
         self.db, self.config, self.demo = db, config, demo
         self._settings: tuple[Settings, list[str]] | None = None
         self._library: Library | None = None
-        self._bibfiles: Mapping[str, BibFile] | None = None  # from a saved search index
+        self._view: SavedSearch | None = None  # the saved search index a query used
 
     def load_settings(self) -> tuple[Settings, list[str]]:
         """The settings and the problems found reading them (not yet shown)."""
@@ -113,15 +114,14 @@ class Env:
             settings = self.settings()
             view = open_saved(library_path(self.db), settings.search_fields)
             if view is not None:
-                with view:
-                    try:
-                        papers = [hit.paper for hit in view.search(query, limit)]
-                    except StaleIndex:
-                        papers = None  # a line moved unexpectedly: load the library
-                    if papers is not None and resave(view):
+                try:
+                    papers = [hit.paper for hit in view.search(query, limit)]
+                except StaleIndex:
+                    view.close()  # a line moved unexpectedly: load the library
+                else:
+                    if resave(view):
                         view.save()  # so the next query need not do this again
-                if papers is not None:
-                    self._bibfiles = view.bibfiles
+                    self._view = view  # (open until the process ends: see mark_used)
                     return papers
             fallback = True
         library = self.library()
@@ -134,9 +134,21 @@ class Env:
 
     def bibfiles(self) -> Mapping[str, BibFile]:
         """The imported .bib files' macros and preambles (for an export)."""
-        if self._bibfiles is not None and self._library is None:
-            return self._bibfiles
+        if self._view is not None and self._library is None:
+            return self._view.bibfiles
         return self.library().bibfiles
+
+    def mark_used(self, papers: Sequence[Paper]) -> None:
+        """Record that these papers' keys left the library (see
+        :meth:`Library.mark_used`): through the saved index's view of the file when a
+        query was answered from it (only their lines are rewritten), else through the
+        library."""
+        if all(p.key_used for p in papers):
+            return
+        view = self._view if self._library is None else None
+        if view is not None and view.mark_used(p.id for p in papers):
+            return
+        self.library().mark_used(p.id for p in papers)
 
 
 def _close_keys(library: Library, key: str) -> str:

@@ -150,8 +150,7 @@ def cmd_export(
     if not papers:
         return no_match()
     text = export_bibtex(papers, unicode=unicode, include_notes=notes, bibfiles=env.bibfiles())
-    if not all(p.key_used for p in papers):
-        env.library().mark_used(p.id for p in papers)
+    env.mark_used(papers)
     if clipboard:
         from ..clipboard import copy_to_clipboard
 

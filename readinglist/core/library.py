@@ -115,13 +115,15 @@ class Library:
         # the change history. Beside the real file: a process that opens the
         # library through a symlink must take the same lock as one that does not.
         real = path.resolve()
-        self._lock = FileLock(str(real.with_name(f".{real.name}.lock")), timeout=LOCK_TIMEOUT_S)
+        self._lock = library_lock(path)
         self.history = History(real.with_name(f".{real.name}.history"))
         self._depth = 0
         self._entries: list[Entry] = []
         # What the current transaction wrote, told to the saved search index
-        # (paper id → the paper, or None once removed; other tables changed).
+        # (paper id → the paper, or None once removed; other tables changed), and
+        # the papers whose change the search cannot see (a key marked used).
         self._written: dict[str, Paper | None] = {}
+        self._unsearched: set[str] = set()
         self._other_written = False
         self._papers: dict[str, Paper] = {}
         self._keys: dict[str, str] = {}  # citation key or alias -> paper id
@@ -376,6 +378,7 @@ class Library:
                 self.reload()
             before = self._storage.signature
             self._written, self._other_written = {}, False
+            self._unsearched = set()
             try:
                 with self._storage.batch():
                     if self._needs_meta_rewrite():
@@ -395,7 +398,14 @@ class Library:
             if after != before and before is not None and after is not None:
                 from .searchcache import note_write
 
-                note_write(self.path, before, after, self._written, self._other_written)
+                note_write(
+                    self.path,
+                    before,
+                    after,
+                    self._written,
+                    self._other_written,
+                    unsearched=self._unsearched,
+                )
         finally:
             self._entries.clear()
             self._written, self._other_written = {}, False
@@ -438,6 +448,7 @@ class Library:
                     self._dupes_index.add(paper)
             self._note_change(paper.id, None)
             self._written[paper.id] = paper
+            self._unsearched.discard(paper.id)
 
     def _replace(self, papers: Sequence[Paper]) -> None:
         if not papers:
@@ -461,6 +472,12 @@ class Library:
             self._index_keys(paper)
             self._papers[paper.id] = paper
             self._note_change(paper.id, old)
+            # (unseen by search only if every change to it in this write was)
+            first = paper.id not in self._written
+            if unsearched(old, paper) and (first or paper.id in self._unsearched):
+                self._unsearched.add(paper.id)
+            else:
+                self._unsearched.discard(paper.id)
             self._written[paper.id] = paper
 
     def _remove(self, papers: Sequence[Paper]) -> None:
@@ -476,6 +493,7 @@ class Library:
                 self._dupes_index.remove(paper)
             self._note_change(paper.id, paper)
             self._written[paper.id] = None
+            self._unsearched.discard(paper.id)
 
     def _new_paper(self, paper: Paper, stamp: str, added: Iterator[str]) -> Paper:
         key = assign_key(paper, self._keys, self.key_pattern)
@@ -864,3 +882,16 @@ def checked_paper(path: Path, doc_id: str, doc: dict[str, Any]) -> Paper:
             "the file was left untouched"
         )
     return paper
+
+
+def library_lock(path: Path) -> FileLock:
+    """The inter-process lock every writer of the library at ``path`` takes: a hidden
+    file beside the real file (a library opened through a symlink shares it)."""
+    real = path.resolve()
+    return FileLock(str(real.with_name(f".{real.name}.lock")), timeout=LOCK_TIMEOUT_S)
+
+
+def unsearched(old: Paper, new: Paper) -> bool:
+    """True if the change from ``old`` to ``new`` is one no search can see: only when
+    the key was used or the paper last saved."""
+    return replace(old, key_used="", updated="") == replace(new, key_used="", updated="")

@@ -31,8 +31,8 @@ import sys
 import zlib
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from itertools import accumulate
 from operator import itemgetter, methodcaller
 from pathlib import Path
@@ -53,9 +53,9 @@ _READ = 8 << 20
 # Past this many changed papers a full load and a fresh index cost about as much.
 MAX_CHANGES = 20_000
 # A view caught up with this many changes (or by reading the whole file) is worth
-# saving anew: catching up with a few thousand papers from the writers' log costs a
-# fraction of a second, saving the index at 150k papers ~2 s and ~300 MB more.
-RESAVE_AFTER = 2_000
+# saving anew: re-indexing a paper costs 1-5 ms (at 150k papers), saving the index
+# ~2 s and ~300 MB more. (Keys marked used cost no re-indexing and do not count.)
+RESAVE_AFTER = 300
 
 
 def resave(view: SavedSearch) -> bool:
@@ -90,12 +90,15 @@ def note_write(
     after: Signature,
     papers: Mapping[str, Paper | None],
     other: bool,
+    *,
+    unsearched: Collection[str] = (),
 ) -> None:
     """Log that a write turned the library file from version ``before`` into
     ``after`` by changing ``papers`` (None: removed) and, if ``other``, more than
-    papers. Called by the writer, under the library lock, only while an index is
-    saved: a query then catches up by reading the changed papers' lines instead of
-    the whole file. Best effort: a write missing from the log costs that reading."""
+    papers; the change of those in ``unsearched`` is one no search can see (a key
+    marked used). Called by the writer, under the library lock, only while an index
+    is saved: a query then catches up by reading the changed papers' lines instead
+    of the whole file. Best effort: a write missing from the log costs that reading."""
     if not index_path(path).is_file():
         return
     entry: dict[str, Any] = {"from": list(before), "to": list(after), "other": other}
@@ -108,7 +111,7 @@ def note_write(
                 changed[paper_id] = None
             else:
                 line = paper_line(paper)
-                changed[paper_id] = [len(line), zlib.crc32(line)]
+                changed[paper_id] = [len(line), zlib.crc32(line), int(paper_id not in unsearched)]
         entry["papers"] = changed
     target = log_path(path)
     if target.is_symlink() or (target.exists() and not target.is_file()):
@@ -127,10 +130,11 @@ def note_write(
 
 def _logged_changes(
     path: Path, since: tuple[int, ...], now: Signature
-) -> dict[str, _Line | None] | None:
+) -> tuple[dict[str, _Line | None], set[str]] | None:
     """The papers the logged writes from version ``since`` to ``now`` changed, as
-    (offset unknown: 0, length, crc) or None when removed; None when the log does
-    not lead from one to the other on papers alone."""
+    (offset unknown: 0, length, crc) or None when removed, and those of them whose
+    every change was one no search can see; None when the log does not lead from one
+    version to the other on papers alone."""
     try:
         with open(log_path(path), "rb") as handle:
             data = handle.read()
@@ -144,17 +148,20 @@ def _logged_changes(
         except (orjson.JSONDecodeError, KeyError, TypeError):
             continue  # a line cut by a crash
     changes: dict[str, _Line | None] = {}
+    searched: set[str] = set()
     at: tuple[int, ...] = tuple(since)
-    for _ in range(len(steps)):
+    for _ in range(len(steps) + 1):
         if at == tuple(now):
-            return changes
+            return changes, changes.keys() - searched
         entry = steps.get(at)
         if entry is None or entry.get("other") or not isinstance(entry.get("papers"), dict):
             return None
         for paper_id, line in entry["papers"].items():
             changes[paper_id] = None if line is None else (0, int(line[0]), int(line[1]))
+            if line is None or len(line) < 3 or line[2]:
+                searched.add(paper_id)
         at = tuple(entry["to"])
-    return changes if at == tuple(now) else None
+    return None
 
 
 # Where a paper's line lies in one version of the library file, and its checksum:
@@ -362,6 +369,66 @@ class SavedSearch:
     def search(self, query: str, limit: int | None = None) -> Sequence[Hit]:
         return self.index.search(query, limit=limit)
 
+    def mark_used(self, ids: Iterable[str]) -> bool:
+        """Record that these papers' keys left the library, as
+        :meth:`.Library.mark_used` does, by rewriting only their lines: under the
+        library lock, if the file is still the version read (else False, and the
+        caller loads the library to do it)."""
+        from filelock import Timeout
+
+        from .files import write_bytes_safely
+        from .library import library_lock
+        from .model import now_iso
+
+        wanted = list(dict.fromkeys(ids))
+        try:
+            with library_lock(self.path):
+                st = os.stat(self.path)
+                if (st.st_ino, st.st_size, st.st_mtime_ns) != self._signature:
+                    return False
+                stamp = now_iso()
+                changed: dict[str, Paper | None] = {}
+                patches: list[tuple[int, int, bytes]] = []
+                for paper_id in wanted:
+                    paper = self.paper(paper_id)
+                    if paper.key_used:
+                        continue
+                    used = replace(paper, key_used=stamp)
+                    line = self._line_of(paper_id)
+                    assert line is not None  # (self.paper read it)
+                    patches.append((line[0], line[1], paper_line(used)))
+                    changed[paper_id] = used
+                if not patches:
+                    return True
+                patches.sort()
+                write_bytes_safely(self.path, self._patched(patches, st.st_size))
+                after = os.stat(self.path)
+                note_write(
+                    self.path,
+                    self._signature,
+                    (after.st_ino, after.st_size, after.st_mtime_ns),
+                    changed,
+                    False,
+                    unsearched=changed.keys(),
+                )
+                return True
+        except (Timeout, OSError, LibraryError):
+            return False
+
+    def _patched(self, patches: list[tuple[int, int, bytes]], size: int) -> Iterator[bytes]:
+        """The file read, with each (offset, length) line replaced: the rest is
+        copied as it is, a few megabytes at a time."""
+        at = 0
+        for offset, length, line in [*patches, (size, 0, b"")]:
+            while at < offset:
+                chunk = os.pread(self._fd, min(_READ, offset - at), at)
+                if not chunk:
+                    raise OSError("the library file ended early")
+                yield chunk
+                at += len(chunk)
+            yield line
+            at = offset + length
+
     def close(self) -> None:
         if self._fd >= 0:
             os.close(self._fd)
@@ -373,15 +440,26 @@ class SavedSearch:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
-    def catch_up(self, ids: list[str], changes: Mapping[str, _Line | None]) -> None:
+    def catch_up(
+        self,
+        ids: list[str],
+        changes: Mapping[str, _Line | None],
+        *,
+        unsearched: Collection[str] = (),
+    ) -> None:
         """Re-index the papers ``changes`` names (None: removed) in the index made
-        of the papers ``ids`` (by slot); ValueError when a full load would do better,
-        LibraryError/OSError when that load would refuse the file."""
+        of the papers ``ids`` (by slot), except those whose change no search can see
+        (``unsearched``: they are only read from their new line); ValueError when a
+        full load would do better, LibraryError/OSError when that load would refuse
+        the file."""
+        known = set(ids)
+        changes = {
+            pid: line for pid, line in changes.items() if pid not in unsearched or pid not in known
+        }
         if len(changes) > MAX_CHANGES:
             raise ValueError("too many changes")
         if not changes:
             return
-        known = set(ids)
         gone = [pid for pid, line in changes.items() if line is None and pid in known]
         fresh = [self.paper(pid) for pid, line in changes.items() if line is not None]
         self._check_keys(ids, fresh, set(gone))
@@ -510,7 +588,9 @@ def open_saved(path: Path, fields: Iterable[str] | None = None) -> SavedSearch |
             bibfile_docs = scan.tables.get("bibfiles") or {}
             line_of = scan.papers.get
         else:
-            line_of = _Placement(index, ids, offsets, sizes, sums, logged or {}).line_of
+            line_of = _Placement(
+                index, ids, offsets, sizes, sums, logged[0] if logged else {}
+            ).line_of
         bibfiles = {name: BibFile.from_doc(doc) for name, doc in bibfile_docs.items()}
         view = SavedSearch(path, fd, signature, index, keys, line_of, bibfiles)
         if scan is not None:
@@ -518,7 +598,7 @@ def open_saved(path: Path, fields: Iterable[str] | None = None) -> SavedSearch |
             view.catch_up(ids, _differing(ids, sums, scan.papers))
         elif logged is not None:
             view.caught_up = "log"
-            view.catch_up(ids, logged)
+            view.catch_up(ids, logged[0], unsearched=logged[1])
         return view
     except (ValueError, TypeError, KeyError, IndexError, OSError, LibraryError, PaperFormatError):
         os.close(fd)
