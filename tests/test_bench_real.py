@@ -56,6 +56,7 @@ def test_corpus_run_reports_every_row_with_tails_and_rss(
         "one-shot list QUERY (saved index)",
         "one-shot export QUERY again",
         "one-shot list QUERY after another process tagged a paper",
+        "search per keystroke, saved index read back",
     ):
         assert one_shot in labels
     assert (tmp_path / "w" / ".library.json.index").exists()

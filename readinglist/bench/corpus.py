@@ -27,8 +27,12 @@ from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from readinglist.bench.core import ProcessRun, isolated_env, readinglist_command, run_process
+
+if TYPE_CHECKING:
+    from readinglist.core.search import SearchIndex
 
 ROW_LIMIT = 200  # rows the TUI renders for one result list (as in bench.search)
 QUERIES_PER_KIND = 20
@@ -163,7 +167,6 @@ def derive_queries(
 # -- the in-process child ----------------------------------------------------------------
 def _measure_in_process(db: Path, queries: Sequence[str]) -> dict[str, object]:
     """Load, build the index, type every query; runs in its own process."""
-    from readinglist.core.errors import QueryError
     from readinglist.core.library import Library
     from readinglist.core.search import SearchIndex
 
@@ -180,6 +183,41 @@ def _measure_in_process(db: Path, queries: Sequence[str]) -> dict[str, object]:
     # generations, so a full collection never pauses a keystroke.
     gc.collect()
     gc.freeze()
+    keystrokes, first_letters = _type_queries(index, queries)
+    search_rss = _peak_rss_mb()
+    # The same keystrokes on the index saved beside the library, as the TUI and
+    # one-shot queries read it back.
+    from readinglist.core import searchcache
+
+    library.install_index(index)
+    start = time.perf_counter()
+    saved = searchcache.save(library)
+    save_s = time.perf_counter() - start
+    view = searchcache.open_saved(db) if saved else None
+    restored: list[float] = []
+    if view is not None:
+        with view:
+            restored, _ = _type_queries(view.index, queries)
+    return {
+        "papers": len(library),
+        "load_s": [load_s],
+        "load_rss": load_rss,
+        "build_s": [build_s],
+        "build_rss": build_rss,
+        "keystroke_ms": keystrokes,
+        "first_letter_ms": first_letters,
+        "search_rss": search_rss,
+        "save_s": [save_s],
+        "restored_keystroke_ms": restored,
+        "restored_rss": _peak_rss_mb(),
+    }
+
+
+def _type_queries(index: SearchIndex, queries: Sequence[str]) -> tuple[list[float], list[float]]:
+    """Milliseconds per keystroke typing every query one character at a time, and
+    those of the first letter of each word."""
+    from readinglist.core.errors import QueryError
+
     keystrokes: list[float] = []
     first_letters: list[float] = []
     for query in queries:
@@ -192,16 +230,7 @@ def _measure_in_process(db: Path, queries: Sequence[str]) -> dict[str, object]:
             keystrokes.append(elapsed)
             if typed[-1].isalnum() and (end == 1 or typed[-2] == " "):
                 first_letters.append(elapsed)
-    return {
-        "papers": len(library),
-        "load_s": [load_s],
-        "load_rss": load_rss,
-        "build_s": [build_s],
-        "build_rss": build_rss,
-        "keystroke_ms": keystrokes,
-        "first_letter_ms": first_letters,
-        "search_rss": _peak_rss_mb(),
-    }
+    return keystrokes, first_letters
 
 
 def _child_main() -> None:
@@ -312,10 +341,21 @@ def bench_corpus(
             "search index build", "s", _floats(payload["build_s"]), _number(payload["build_rss"])
         )
     )
-    rows.append(Row.of("search per keystroke", "ms", _floats(payload["keystroke_ms"]), run.rss_mb))
+    search_rss = _number(payload["search_rss"])
+    rows.append(Row.of("search per keystroke", "ms", _floats(payload["keystroke_ms"]), search_rss))
     rows.append(
-        Row.of("  first letter of a word", "ms", _floats(payload["first_letter_ms"]), run.rss_mb)
+        Row.of("  first letter of a word", "ms", _floats(payload["first_letter_ms"]), search_rss)
     )
+    rows.append(Row.of("search index saved", "s", _floats(payload["save_s"]), run.rss_mb))
+    if payload["restored_keystroke_ms"]:
+        rows.append(
+            Row.of(
+                "search per keystroke, saved index read back",
+                "ms",
+                _floats(payload["restored_keystroke_ms"]),
+                run.rss_mb,
+            )
+        )
 
     rows += _one_shot_rows(db, workdir, queries, runs)
 
