@@ -10,6 +10,7 @@ from typing import ClassVar
 from textual import events
 from textual.app import App
 from textual.binding import BindingType
+from textual.widgets import Input
 
 from ..core.config import Settings
 from ..core.library import Library
@@ -78,6 +79,19 @@ class ReadingListApp(App[None]):
                 if event.is_printable and event.character:
                     self._held.append(event.character)
                 return
+        if (
+            isinstance(event, events.Key)
+            and event.is_forwarded
+            and event.is_printable
+            and event.character
+            and isinstance(self.focused, Input)
+        ):
+            # A character that went to another widget before the focus moved to this
+            # text field ("/spec" or "tllm" arriving in one read): typed, not a command.
+            # (The field itself never lets a printable key through to here.)
+            self.focused.insert_text_at_cursor(event.character)
+            event.stop()
+            return
         await super().on_event(event)
 
     def on_main_screen_library_shown(self, message: MainScreen.LibraryShown) -> None:

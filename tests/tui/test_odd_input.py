@@ -196,6 +196,31 @@ def test_keys_typed_while_a_big_library_loads_run_no_command(tmp_path: Path) -> 
     assert db.read_bytes() == before  # nothing marked, tagged, deleted or written
 
 
+def test_slash_and_a_query_in_one_read_are_a_query(tmp_path: Path) -> None:
+    """A real terminal delivering "/spec" at once (a macro, a paste, tmux send-keys):
+    the letters after the slash go to the search box, none runs as a command (s would
+    set a status, p a priority, e open the export dialog, c the columns)."""
+    db = tmp_path / "library.json"
+    Library.open(db).import_papers(PAPERS)
+    before = db.read_bytes()
+    command = " ".join(
+        [shlex.quote(sys.executable), "-m", "readinglist", "--db", shlex.quote(str(db))]
+    )
+    child = pexpect.spawn(
+        "/bin/sh", ["-c", command], dimensions=(40, 120), timeout=60, encoding="utf-8"
+    )
+    try:
+        child.expect("Detail")  # the screen is drawn
+        time.sleep(1.5)  # and the library on it (keys typed before are held anyway)
+        child.send("/atten")
+        child.expect(f"of {len(PAPERS)}")  # the count of the results of a query
+        child.send("\x11")  # ctrl+q
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert db.read_bytes() == before  # no status, priority or mark was set
+
+
 def test_held_keys_write_nothing(tmp_path: Path) -> None:
     """``s`` ``t`` ``u`` ``d`` ``y`` (status, tag, undo, delete, yes) typed early are
     the query "study": the library file is not written at all."""

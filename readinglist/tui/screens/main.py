@@ -420,7 +420,9 @@ class MainScreen(PaperScreen):
             self.refresh_results()
 
     def action_focus_search(self) -> None:
-        self.search_box.focus()
+        # At once, not after the keys already waiting: "/spec" arriving in one read
+        # (a fast typist, a macro, a paste) is a query, not s, p, e, c commands.
+        self.set_focus(self.search_box)
 
     def action_escape(self) -> None:
         """Escape in the search box goes back to the list; escape again clears the query."""
