@@ -11,9 +11,20 @@ from __future__ import annotations
 from pathlib import Path, PurePath
 
 from ..errors import ImportFormatError
+from . import chunks
 from .base import ImportFailure, ParseResult
 from .dailypapers import parse_dailypapers
-from .sniff import EXPECTED, FORMATS, check_text, decode_input, fail, sniff_format
+from .sniff import (
+    EXPECTED,
+    FORMATS,
+    check_text,
+    decode_input,
+    fail,
+    refuse_binary,
+    sniff_format,
+)
+
+FORMAT_BIBTEX = "bibtex"
 
 __all__ = [
     "FORMATS",
@@ -50,6 +61,10 @@ def parse_text(text: str, fmt: str = "auto", source_name: str = "") -> ParseResu
         raise fail(label, f"it is a binary file, {EXPECTED}")
     else:
         result = parse_dailypapers(text, source_name)
+    return _checked_result(result, fmt, label)
+
+
+def _checked_result(result: ParseResult, fmt: str, label: str) -> ParseResult:
     _refuse_truncated(result, label)
     if not result.papers and not result.strings and not result.preambles:
         kind = "BibTeX entries" if fmt == "bibtex" else "papers"
@@ -85,6 +100,30 @@ def _parse_bibtex(text: str, source_name: str, label: str) -> ParseResult:
         raise fail(label, f"the BibTeX could not be read: {reason}") from exc
 
 
+def _parse_pieces(data: bytes, label: str, size: int | None = None) -> ParseResult:
+    """Large BibTeX read piece by piece, checked as :func:`parse_bytes` checks the
+    whole text, in the same order, with the same errors (see :mod:`.chunks`)."""
+    refuse_binary(data, label)
+    first = ""
+    for text, _next in chunks.text_pieces(data, label, size):  # every piece decodes
+        first = first or text
+    name = _label(label)
+    check_text(first, name)
+    try:
+        from .bibtex import parse_bibtex_pieces
+    except ImportError:
+        raise fail(name, "BibTeX import is not available in this installation") from None
+    pieces = chunks.text_pieces(data, label, size)
+    try:
+        result = parse_bibtex_pieces(pieces, label, hide_escapes=chunks.hides_escapes(data))
+    except ImportFormatError:
+        raise
+    except Exception as exc:  # garbage input must never end in a traceback
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise fail(name, f"the BibTeX could not be read: {reason}") from exc
+    return _checked_result(result, FORMAT_BIBTEX, name)
+
+
 def parse_file(path: Path, fmt: str = "auto") -> ParseResult:
     """Read ``path`` (bytes, any common text encoding) and parse it."""
     path = Path(path)
@@ -106,6 +145,8 @@ def parse_bytes(data: bytes, fmt: str = "auto", label: str = "input") -> ParseRe
     """Decode (any common text encoding; binary refused) and parse raw input."""
     if not data:
         raise fail(label, "the file is empty")
+    if fmt in ("auto", FORMAT_BIBTEX) and chunks.can_split(data):
+        return _parse_pieces(data, label)
     text, warning = decode_input(data, label)
     if warning:
         raise fail(label, f"the file looks truncated: {warning}; nothing was imported")
