@@ -42,6 +42,8 @@ FRAGMENTS = [
     "@article{dupfield,\n  title = {One},\n  title = {Two},\n  year = {2001}\n}\n",
     "@article{noclose,\n  title = {Never closed},\n",
     '@misc{quote,\n  title = "Quoted {title}",\n  url = {https://example.org/a_b}\n}\n',
+    # The private-use character brace escapes are hidden behind, in the file itself.
+    "@misc{private,\n  title = {Private \ue000 use and \\{ escaped},\n  year = {2023}\n}\n",
 ]
 
 
@@ -87,6 +89,25 @@ def test_pieces_end_only_where_a_line_starts_a_block() -> None:
     for (_text, next_start), (following, _) in pairwise(pieces):
         assert following.startswith(next_start) and next_start.startswith("@")
     assert pieces[-1][1] == ""
+
+
+def test_escapes_hidden_before_decoding_read_as_the_whole_text() -> None:
+    # Brace escapes are hidden in the bytes, before each piece is decoded; an entry
+    # read line by line (a lone ``\\}``) gets its escapes back. A file that holds the
+    # hiding character itself is read without hiding, and keeps that character.
+    escaped = "".join([FRAGMENTS[7], FRAGMENTS[14], FRAGMENTS[0]] * 10).encode("utf-8")
+    result = _parse_pieces(escaped, "x.bib", 64)
+    assert result == whole(escaped, "x.bib")
+    raws = [value or "" for p in result.papers for value in p.raw.values()]
+    assert not any("\ue000" in p.title for p in result.papers)
+    assert not any("\ue000" in value for value in raws)
+    assert any("\\{" in value for value in raws) and any("\\}" in value for value in raws)
+    own = escaped + FRAGMENTS[-1].encode("utf-8")
+    result = _parse_pieces(own, "x.bib", 64)
+    assert result == whole(own, "x.bib")
+    assert [p.raw["title"] for p in result.papers if p.key == "private"] == [
+        "{Private \ue000 use and \\{ escaped}"
+    ]
 
 
 def test_a_bad_byte_in_a_later_piece_is_reported_as_for_the_whole_file() -> None:

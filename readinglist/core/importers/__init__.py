@@ -8,6 +8,7 @@ single entries come back as ``ParseResult.failures``.
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path, PurePath
 
 from ..errors import ImportFormatError
@@ -102,23 +103,38 @@ def _parse_bibtex(text: str, source_name: str, label: str) -> ParseResult:
 
 def _parse_pieces(data: bytes, label: str, size: int | None = None) -> ParseResult:
     """Large BibTeX read piece by piece, checked as :func:`parse_bytes` checks the
-    whole text, in the same order, with the same errors (see :mod:`.chunks`)."""
+    whole text, in the same order, with the same errors (see :mod:`.chunks`).
+
+    Pieces are decoded as they are parsed; whenever another error is found first,
+    the rest is decoded before it is raised, since the whole text's undecodable byte
+    would have been reported before anything else."""
     refuse_binary(data, label)
-    first = ""
-    for text, _next in chunks.text_pieces(data, label, size):  # every piece decodes
-        first = first or text
+    hide = chunks.hides_escapes(data)
+    pieces = chunks.text_pieces(data, label, size, hide_escapes=hide)
+
+    def decode_rest() -> None:
+        for _piece in pieces:
+            pass
+
+    first = next(pieces)
     name = _label(label)
-    check_text(first, name)
     try:
+        check_text(first[0], name)  # (hidden escapes change no character it counts)
         from .bibtex import parse_bibtex_pieces
+    except ImportFormatError:
+        decode_rest()
+        raise
     except ImportError:
+        decode_rest()
         raise fail(name, "BibTeX import is not available in this installation") from None
-    pieces = chunks.text_pieces(data, label, size)
     try:
-        result = parse_bibtex_pieces(pieces, label, hide_escapes=chunks.hides_escapes(data))
+        result = parse_bibtex_pieces(
+            itertools.chain([first], pieces), label, hide_escapes=hide, hidden=hide
+        )
     except ImportFormatError:
         raise
     except Exception as exc:  # garbage input must never end in a traceback
+        decode_rest()
         reason = " ".join(str(exc).split())[:200] or type(exc).__name__
         raise fail(name, f"the BibTeX could not be read: {reason}") from exc
     return _checked_result(result, FORMAT_BIBTEX, name)

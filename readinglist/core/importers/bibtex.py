@@ -430,7 +430,11 @@ def parse_bibtex(text: str, source_name: str = "") -> ParseResult:
 
 
 def parse_bibtex_pieces(
-    pieces: Iterable[tuple[str, str]], source_name: str = "", *, hide_escapes: bool = True
+    pieces: Iterable[tuple[str, str]],
+    source_name: str = "",
+    *,
+    hide_escapes: bool = True,
+    hidden: bool = False,
 ) -> ParseResult:
     """:func:`parse_bibtex` of the text the ``pieces`` make together, read piece by
     piece so that a large file is never one string (nor one list of blocks) in memory.
@@ -439,15 +443,16 @@ def parse_bibtex_pieces(
     whole begins with ``@type{`` (or ``@type(``), which always starts a new block,
     and ``next_start`` is that ``@type{`` (empty for the last piece); see
     :mod:`.chunks`. ``hide_escapes`` must be false if any piece holds the private-use
-    character :func:`_hide_brace_escapes` uses. The result is the same as for the
-    whole text at once.
+    character :func:`_hide_brace_escapes` uses; ``hidden`` says the pieces come with
+    their brace escapes hidden already. The result is the same as for the whole text
+    at once.
     """
     # Parsing builds several objects per field and nothing cyclic: the cyclic garbage
     # collector would only rescan them over and over (a third of a 10k-entry import).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        reader = _Reader(source_name, hide_escapes)
+        reader = _Reader(source_name, hide_escapes and not hidden, hidden=hidden)
         pending: tuple[str, str] | None = None
         for piece in pieces:
             if pending is not None:
@@ -496,8 +501,11 @@ class _Reader:
     (see :func:`parse_bibtex_pieces`); state that spans pieces lives here: macros,
     keys taken, keys bibtexparser has seen, line and character offsets."""
 
-    def __init__(self, source_name: str, hide_escapes: bool) -> None:
+    def __init__(self, source_name: str, hide_escapes: bool, *, hidden: bool = False) -> None:
         self.hide_escapes = hide_escapes
+        # The pieces come with their brace escapes hidden already (and held no
+        # private-use character of their own: see ``parse_bibtex_pieces``).
+        self.hidden = hidden
         self.result = ParseResult(format=FORMAT, source=source_name)
         self.nul_repairs: list[ImportFailure] = []
         self.source = Source(kind="bibtex", file=source_name)
@@ -527,8 +535,12 @@ class _Reader:
                 ImportFailure(self.first_line + n + 1, "NUL bytes (binary junk) removed")
                 for n in nul_lines
             )
-        hidden = _hide_brace_escapes(text) if self.hide_escapes else text
-        hide = hidden is not text
+        if self.hidden:
+            hidden = text
+            hide = _HIDDEN_BACKSLASH in text
+        else:
+            hidden = _hide_brace_escapes(text) if self.hide_escapes else text
+            hide = hidden is not text
         if next_start:
             # The block the next piece starts with ends this piece's last block as it
             # does in the whole text; the block it opens here is dropped.
@@ -560,7 +572,8 @@ class _Reader:
 
         def segment(block: Block) -> str:
             first = block.start_line or 0
-            return "\n".join(lines[first : starts[bisect_right(starts, first)]])
+            found = "\n".join(lines[first : starts[bisect_right(starts, first)]])
+            return _unhide(found) if self.hidden else found
 
         def take(entry: Entry, repaired: bool = False) -> None:
             if not repaired and not all(well_formed(f.value) for f in entry.fields):

@@ -46,12 +46,16 @@ def hides_escapes(data: bytes) -> bool:
     return _PRIVATE not in data
 
 
-def text_pieces(data: bytes, label: str, size: int | None = None) -> Iterator[tuple[str, str]]:
+def text_pieces(
+    data: bytes, label: str, size: int | None = None, *, hide_escapes: bool = False
+) -> Iterator[tuple[str, str]]:
     """``(text, next_start)`` pieces of UTF-8 ``data``, decoded one at a time.
 
-    Undecodable bytes raise the same one-line error as decoding the whole file would
-    (with the offset in the whole file); a file cut inside its last character is
-    refused as truncated.
+    With ``hide_escapes`` each ``\\{``/``\\}`` is written with the private-use
+    character instead of the backslash (see ``_hide_brace_escapes``), done on the
+    bytes before decoding. Undecodable bytes raise the same one-line error as
+    decoding the whole file would (with the offset in the whole file); a file cut
+    inside its last character is refused as truncated.
     """
     size = PIECE_BYTES if size is None else size
     start = 0
@@ -64,8 +68,18 @@ def text_pieces(data: bytes, label: str, size: int | None = None) -> Iterator[tu
             if found is not None:
                 end = found.start() + 1
                 next_start = found.group(1)
+        raw = data[start:end]
+        if hide_escapes and (b"\\{" in raw or b"\\}" in raw):
+            # (on the bytes: cheaper than on a wide string, and no second copy)
+            hidden = raw.replace(b"\\{", _PRIVATE + b"{").replace(b"\\}", _PRIVATE + b"}")
+        else:
+            hidden = raw
         try:
-            text = data[start:end].decode("utf-8")
+            try:
+                text = hidden.decode("utf-8")
+            except UnicodeDecodeError:
+                text = raw.decode("utf-8")  # where the file's own bytes fail
+                raise
         except UnicodeDecodeError as exc:
             at = start + exc.start
             if end == total and exc.reason == "unexpected end of data":
