@@ -12,7 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from readinglist.core.importers.bibtex import normalise_name, parse_bibtex, parse_names
-from readinglist.core.latex import NOT_TEXT, decode_latex, encode_latex, iter_math
+from readinglist.core.latex import (
+    NOT_TEXT,
+    collapse_spaces,
+    decode_latex,
+    encode_latex,
+    iter_math,
+)
 from readinglist.core.model import Paper
 
 DATA = Path(__file__).parent / "data"
@@ -67,6 +73,15 @@ def test_encode_then_decode_gives_the_text_back(text: str) -> None:
         if not unicode:  # spelled in LaTeX, except inside math, which is verbatim
             text_runs = "".join(p for p, is_math in iter_math(encoded) if not is_math)
             assert not any(c in "\u00e4\u00f6\u00fc\u00df" for c in text_runs)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=" ab\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f~"))
+def test_collapsed_ascii_text_has_single_spaces_and_no_ends(text: str) -> None:
+    collapsed = collapse_spaces(text)
+    assert collapsed == " ".join(text.split())
+    if collapsed == text:
+        assert collapsed is text  # nothing to collapse: the value itself, not a copy
 
 
 # -- macros and fields ---------------------------------------------------------

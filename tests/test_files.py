@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from readinglist.core.files import is_our_temp, temp_name
+from readinglist.core.files import is_our_temp, temp_name, write_bytes_safely
 from readinglist.core.library import Library
 
 from .conftest import DATA, Result, require_root, require_tool
@@ -180,6 +180,26 @@ def test_export_to_a_fifo_is_written_in_place(library_file: Path, tmp_path: Path
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
     assert received and received[0].count(b"@misc{") == 58
     assert temps(tmp_path) == []
+
+
+def test_a_write_in_place_fails_before_its_first_byte(tmp_path: Path) -> None:
+    """The library is written as it is encoded; a FIFO (no old file to keep) gets
+    nothing at all if encoding fails half-way."""
+    fifo = tmp_path / "library.fifo"
+    os.mkfifo(fifo)
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{\n"papers": {'
+        raise TypeError("a value that is not JSON")
+
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        with pytest.raises(TypeError):
+            write_bytes_safely(fifo, chunks())
+        assert os.read(reader, 100) == b""
+    finally:
+        os.close(reader)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
 
 
 def test_character_devices_are_written_in_place(

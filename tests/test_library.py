@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -78,6 +79,49 @@ def test_dump_reuses_cached_lines_until_forgotten(tmp_path: Path) -> None:
         "t": {},
         "u": {"1": {}},
     }
+
+
+def test_a_storage_keeps_encoded_lines_only_from_its_second_write_on(tmp_path: Path) -> None:
+    """A process that writes once (an import) holds no copy of the file's lines."""
+    from readinglist.core.storage import AtomicJSONStorage
+
+    path = tmp_path / "x.json"
+    storage = AtomicJSONStorage(path)
+    data = {"papers": {"b": {"title": "b"}, "a": {"title": "a"}}, "_meta": {"1": {}}}
+    storage.write(data)
+    assert path.read_bytes() == b"".join(dump_library(data))
+    # Nothing was kept by the first write: even a change nobody announced is written.
+    data["papers"]["a"]["title"] = "a2"
+    storage.write(data)
+    assert path.read_bytes() == b"".join(dump_library(data))
+    # The second write kept its lines: a change is encoded once forgotten, and a kept
+    # line is reused as it is.
+    data["papers"]["b"]["title"] = "b2"
+    storage.forget("papers", ["b"])
+    data["papers"]["a"]["title"] = "a3"
+    storage.write(data)
+    assert parse_library_bytes(path.read_bytes(), Path("x")) == {
+        "papers": {"a": {"title": "a2"}, "b": {"title": "b2"}},
+        "_meta": {"1": {}},
+    }
+
+
+def test_a_write_that_fails_while_encoding_leaves_the_file_whole(tmp_path: Path) -> None:
+    """The file is written as it is encoded: a document that cannot be encoded, late in
+    the file, leaves the old file as it was and no temp file behind."""
+    from readinglist.core.storage import AtomicJSONStorage
+
+    path = tmp_path / "x.json"
+    storage = AtomicJSONStorage(path)
+    docs: dict[str, Any] = {f"p{i:05}": {"title": "x" * 100} for i in range(20_000)}
+    storage.write({"papers": docs})
+    before = path.read_bytes()
+    docs["p19999"] = {"title": {1, 2}}  # a set: not JSON
+    with pytest.raises(TypeError):
+        storage.write({"papers": docs})
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+    assert len(parse_library_bytes(path.read_bytes(), Path("x")) or {}) == 1
 
 
 def test_lines_are_in_id_order_and_end_with_a_fixed_line(tmp_path: Path) -> None:

@@ -99,3 +99,17 @@ def test_merge_fills_gaps_and_keeps_user_data() -> None:
     assert merged.abstract == "abs" and merged.year == 2024 and merged.tags == ("a", "b")
     assert len(merged.sources) == 2 and merged.extra == {"month": "mar"}
     assert merge_into(merged, incoming) is merged  # nothing new the second time
+
+
+def test_an_index_with_nothing_in_it_matches_nothing_and_one_paper_is_enough() -> None:
+    title = "Attention Is All You Need"
+    index = DuplicateIndex()
+    assert index.match(Paper(title=title, doi="10.1/x", arxiv="1706.03762")) is None
+    untitled = _with_id(Paper(title="", doi="10.1/x"), "p0")
+    index.add(untitled)  # a DOI alone, no title: still something to match
+    assert index.find(Paper(title="", doi="10.1/x")) == "p0"
+    index.remove(untitled)
+    index.add(_with_id(Paper(title=title), "p1"))
+    assert index.find(Paper(title=title.lower())) == "p1"
+    index.remove(_with_id(Paper(title=title), "p1"))
+    assert index.match(Paper(title=title)) is None

@@ -110,6 +110,13 @@ def _write_all(fd: int, payload: bytes | Iterable[bytes]) -> None:
         handle.flush()
 
 
+def _whole(payload: bytes | Iterable[bytes]) -> bytes | list[bytes]:
+    """Every chunk made before a byte is written in place: chunks made as they are
+    written (see ``storage.dump_library``) could fail half-way, with no old file to
+    keep."""
+    return payload if isinstance(payload, bytes) else list(payload)
+
+
 def write_bytes_safely(path: Path, payload: bytes | Iterable[bytes]) -> None:
     """Write ``payload`` (bytes, or chunks in order) to ``path`` as described above.
 
@@ -119,6 +126,7 @@ def write_bytes_safely(path: Path, payload: bytes | Iterable[bytes]) -> None:
     """
     target = resolve_target(Path(path))
     if target.fd is not None:
+        payload = _whole(payload)
         fd = os.dup(target.fd)
         try:
             _write_all(fd, payload)
@@ -143,6 +151,7 @@ def write_bytes_safely(path: Path, payload: bytes | Iterable[bytes]) -> None:
 
 def _write_in_place(path: Path, payload: bytes | Iterable[bytes]) -> None:
     """A device or FIFO: open it for writing (a FIFO waits for its reader) and write."""
+    payload = _whole(payload)
     fd = os.open(path, os.O_WRONLY | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
     try:
         _write_all(fd, payload)

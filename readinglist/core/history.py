@@ -121,7 +121,12 @@ class UndoReport:
 def fingerprint(paper: Paper) -> str:
     """What a paper holds, less when it was last saved: undo of an import removes a
     paper only while it is still exactly what the import made."""
-    doc = paper.to_doc()
+    return fingerprint_doc(paper.to_doc())
+
+
+def fingerprint_doc(doc: dict[str, Any]) -> str:
+    """:func:`fingerprint` of the paper whose document is ``doc`` (left unchanged)."""
+    doc = dict(doc)
     del doc["updated"]
     return hashlib.blake2b(
         orjson.dumps(doc, option=orjson.OPT_SORT_KEYS), digest_size=12

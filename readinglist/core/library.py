@@ -30,7 +30,7 @@ from tinydb.table import Document, Table
 
 from .changes import Change, diff, revert
 from .errors import LibraryError
-from .history import Entry, History, UndoReport, fingerprint
+from .history import Entry, History, UndoReport, fingerprint, fingerprint_doc
 from .importers.base import ParseResult
 from .importing import ImportPlan, ImportReport
 from .keys import DEFAULT_PATTERN, assign_key, made_from, unique_key, valid_key
@@ -47,6 +47,8 @@ PAPERS_TABLE = "papers"
 META_TABLE = "_meta"
 BIBFILES_TABLE = "bibfiles"
 LOCK_TIMEOUT_S = 15.0
+# An insert this large drops the duplicate index rather than adding to it.
+_REBUILD_DUPES_AFTER = 5000
 
 Progress = Callable[[int, int], None]
 
@@ -430,13 +432,26 @@ class Library:
             if self._keys.get(key) == paper.id:
                 del self._keys[key]
 
-    def _insert(self, papers: Sequence[Paper], indexed: dict[str, Paper] | None = None) -> None:
+    def _insert(
+        self, papers: Sequence[Paper], indexed: dict[str, Paper] | None = None
+    ) -> dict[str, str]:
         """Store new papers; ``indexed`` holds those the duplicate index already has
-        (in the version it has)."""
+        (in the version it has). Returns each one's :func:`~.history.fingerprint`,
+        taken from the document stored (a paper is not encoded twice)."""
+        prints: dict[str, str] = {}
         if not papers:
-            return
-        docs = (Document(p.to_doc(), doc_id=p.id) for p in papers)  # type: ignore[arg-type]
-        self._table.insert_multiple(docs)
+            return prints
+
+        def documents() -> Iterator[Document]:
+            # One at a time: the table keeps its own copy of each document.
+            for paper in papers:
+                doc = paper.to_doc()
+                prints[paper.id] = fingerprint_doc(doc)
+                yield Document(doc, doc_id=paper.id)  # type: ignore[arg-type]
+
+        self._table.insert_multiple(documents())
+        if self._dupes_index is not None and len(papers) > _REBUILD_DUPES_AFTER:
+            self._dupes_index = None  # cheaper made again by the next import, if any
         for paper in papers:
             self._papers[paper.id] = paper
             self._index_keys(paper)
@@ -449,6 +464,7 @@ class Library:
             self._note_change(paper.id, None)
             self._written[paper.id] = paper
             self._unsearched.discard(paper.id)
+        return prints
 
     def _replace(self, papers: Sequence[Paper]) -> None:
         if not papers:
@@ -512,7 +528,9 @@ class Library:
         """Add papers, merging those already in the library (see
         :mod:`.importing`); one write for all."""
         incoming = list(papers)
-        with self.transaction():
+        # An import makes several objects per paper and nothing cyclic: the collector
+        # would rescan the library's millions of objects again and again for nothing.
+        with gc_paused(freeze=True), self.transaction():
             stamp = now_iso()
             plan = ImportPlan(
                 self._papers,
@@ -528,7 +546,7 @@ class Library:
                 plan.offer(paper)
                 if progress is not None and (done % 500 == 0 or done == len(incoming)):
                     progress(done, len(incoming))
-            self._insert(plan.new, plan.indexed)
+            prints = self._insert(plan.new, plan.indexed)
             # A listing paper that gains authors and a year here (``add`` of its arXiv
             # id, a Daily Papers day) gets its key made again, as an edit would.
             merged = [self._rederive_key(plan.originals[i], p) for i, p in plan.pending.items()]
@@ -541,7 +559,7 @@ class Library:
                 Entry(
                     label,
                     stamp,
-                    added={p.id: fingerprint(p) for p in plan.new},
+                    added=prints,
                     edits={p.id: diff(plan.originals[p.id], p) for p in report.merged},
                 )
             )
@@ -592,8 +610,8 @@ class Library:
         with self.transaction():
             stamp = now_iso()
             fresh = self._new_paper(paper, stamp, added_stamps(stamp))
-            self._insert([fresh])
-            self._record(Entry(f"add {fresh.key}", stamp, added={fresh.id: fingerprint(fresh)}))
+            prints = self._insert([fresh])
+            self._record(Entry(f"add {fresh.key}", stamp, added=prints))
         return fresh
 
     def edit(

@@ -157,6 +157,8 @@ class DuplicateIndex:
         enough for listing papers, which have no key of their own, but a ``.bib``
         entry is kept apart and reported.
         """
+        if not (self._arxiv or self._doi or self._who):
+            return None  # nothing stored to match (a first import): no text to fold
         arxiv = normalise_arxiv(paper.arxiv)
         if arxiv and arxiv in self._arxiv:
             return Match(self._arxiv[arxiv], "same arXiv id", True, "arxiv")

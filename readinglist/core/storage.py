@@ -118,34 +118,33 @@ def _refuse_repeated_members(raw: bytes, data: dict[str, dict[str, Any]], path: 
 
 def dump_library(
     data: dict[str, dict[str, Any]], cache: dict[str, dict[str, bytes]] | None = None
-) -> list[bytes]:
+) -> Iterator[bytes]:
     """Serialise tables with one document per line, in id order (stable, diff- and
     merge-friendly, fast).
 
-    Returns the file as chunks to write one after another: at 100k papers the file
-    is ~200 MB, and gluing it into one bytes object costs more than writing it.
-    ``cache`` maps table → doc id → the document's encoded line. Lines found there are
-    reused as they are, so a one-paper change costs no encoding of the others;
+    Yields the file line by line, to be written one after another: at 150k papers the
+    file is ~350 MB, and neither gluing it into one bytes object nor holding all its
+    lines at once is needed to write it. ``cache`` maps table → doc id → the
+    document's encoded line. Lines found there are reused as they are, so a
+    one-paper change costs no encoding of the others; lines encoded are added to it;
     whoever changes or removes a document must drop its line first
     (:meth:`AtomicJSONStorage.forget`).
     """
     dumps = orjson.dumps
     end = b"\n  " + dumps(END_MARK) + b": {}\n}"
-    chunks: list[bytes] = [b"{"]
+    yield b"{"
     for index, (table, docs) in enumerate(data.items()):
-        lines_of = cache.setdefault(table, {}) if cache is not None else {}
-        get = lines_of.get
-
-        def encode(doc_id: str, doc: Any, store: dict[str, bytes] = lines_of) -> bytes:
-            line = b"\n  " + dumps(doc_id) + b": " + dumps(doc) + b","
-            store[doc_id] = line
-            return line
-
-        chunks.append((b",\n" if index else b"\n") + dumps(table) + b": {")
-        chunks.extend(get(doc_id) or encode(doc_id, docs[doc_id]) for doc_id in sorted(docs))
-        chunks.append(end)
-    chunks.append(b"\n}\n")
-    return chunks
+        lines_of = cache.setdefault(table, {}) if cache is not None else None
+        yield (b",\n" if index else b"\n") + dumps(table) + b": {"
+        for doc_id in sorted(docs):
+            line = None if lines_of is None else lines_of.get(doc_id)
+            if line is None:
+                line = b"\n  " + dumps(doc_id) + b": " + dumps(docs[doc_id]) + b","
+                if lines_of is not None:
+                    lines_of[doc_id] = line
+            yield line
+        yield end
+    yield b"\n}\n"
 
 
 def atomic_write_bytes(path: Path, payload: bytes | Iterable[bytes]) -> None:
@@ -156,7 +155,12 @@ def atomic_write_bytes(path: Path, payload: bytes | Iterable[bytes]) -> None:
 
 
 class AtomicJSONStorage(Storage):
-    """TinyDB storage: orjson, atomic replace, in-memory cache, batched writes."""
+    """TinyDB storage: orjson, atomic replace, in-memory cache, batched writes.
+
+    From its second write on, the storage keeps each document's encoded line for
+    the next write (see :func:`dump_library`): a process that writes once (an
+    import, a CLI command) never holds the file's bytes besides its documents.
+    """
 
     def __init__(self, path: str | Path, **_: Any) -> None:
         self.path = Path(path)
@@ -166,6 +170,7 @@ class AtomicJSONStorage(Storage):
         self._batch_depth = 0
         self._dirty = False
         self._encoded: dict[str, dict[str, bytes]] = {}
+        self._writes = 0
 
     # -- TinyDB Storage interface ---------------------------------------------
     def read(self) -> dict[str, dict[str, Any]] | None:
@@ -263,7 +268,8 @@ class AtomicJSONStorage(Storage):
     def _flush(self) -> None:
         assert self._data is not None
         try:
-            atomic_write_bytes(self.path, dump_library(self._data, self._encoded))
+            cache = self._encoded if self._writes else None
+            atomic_write_bytes(self.path, dump_library(self._data, cache))
         except OSError as exc:
             self.invalidate()
             raise LibraryError(f"cannot write library {self.path}: {exc.strerror or exc}") from None
@@ -271,3 +277,4 @@ class AtomicJSONStorage(Storage):
             self.invalidate()
             raise
         self._signature = file_signature(self.path)
+        self._writes += 1

@@ -8,12 +8,24 @@ single entries come back as ``ParseResult.failures``.
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path, PurePath
 
 from ..errors import ImportFormatError
+from . import chunks
 from .base import ImportFailure, ParseResult
 from .dailypapers import parse_dailypapers
-from .sniff import EXPECTED, FORMATS, check_text, decode_input, fail, sniff_format
+from .sniff import (
+    EXPECTED,
+    FORMATS,
+    check_text,
+    decode_input,
+    fail,
+    refuse_binary,
+    sniff_format,
+)
+
+FORMAT_BIBTEX = "bibtex"
 
 __all__ = [
     "FORMATS",
@@ -50,6 +62,10 @@ def parse_text(text: str, fmt: str = "auto", source_name: str = "") -> ParseResu
         raise fail(label, f"it is a binary file, {EXPECTED}")
     else:
         result = parse_dailypapers(text, source_name)
+    return _checked_result(result, fmt, label)
+
+
+def _checked_result(result: ParseResult, fmt: str, label: str) -> ParseResult:
     _refuse_truncated(result, label)
     if not result.papers and not result.strings and not result.preambles:
         kind = "BibTeX entries" if fmt == "bibtex" else "papers"
@@ -85,6 +101,45 @@ def _parse_bibtex(text: str, source_name: str, label: str) -> ParseResult:
         raise fail(label, f"the BibTeX could not be read: {reason}") from exc
 
 
+def _parse_pieces(data: bytes, label: str, size: int | None = None) -> ParseResult:
+    """Large BibTeX read piece by piece, checked as :func:`parse_bytes` checks the
+    whole text, in the same order, with the same errors (see :mod:`.chunks`).
+
+    Pieces are decoded as they are parsed; whenever another error is found first,
+    the rest is decoded before it is raised, since the whole text's undecodable byte
+    would have been reported before anything else."""
+    refuse_binary(data, label)
+    hide = chunks.hides_escapes(data)
+    pieces = chunks.text_pieces(data, label, size, hide_escapes=hide)
+
+    def decode_rest() -> None:
+        for _piece in pieces:
+            pass
+
+    first = next(pieces)
+    name = _label(label)
+    try:
+        check_text(first[0], name)  # (hidden escapes change no character it counts)
+        from .bibtex import parse_bibtex_pieces
+    except ImportFormatError:
+        decode_rest()
+        raise
+    except ImportError:
+        decode_rest()
+        raise fail(name, "BibTeX import is not available in this installation") from None
+    try:
+        result = parse_bibtex_pieces(
+            itertools.chain([first], pieces), label, hide_escapes=hide, hidden=hide
+        )
+    except ImportFormatError:
+        raise
+    except Exception as exc:  # garbage input must never end in a traceback
+        decode_rest()
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise fail(name, f"the BibTeX could not be read: {reason}") from exc
+    return _checked_result(result, FORMAT_BIBTEX, name)
+
+
 def parse_file(path: Path, fmt: str = "auto") -> ParseResult:
     """Read ``path`` (bytes, any common text encoding) and parse it."""
     path = Path(path)
@@ -106,6 +161,8 @@ def parse_bytes(data: bytes, fmt: str = "auto", label: str = "input") -> ParseRe
     """Decode (any common text encoding; binary refused) and parse raw input."""
     if not data:
         raise fail(label, "the file is empty")
+    if fmt in ("auto", FORMAT_BIBTEX) and chunks.can_split(data):
+        return _parse_pieces(data, label)
     text, warning = decode_input(data, label)
     if warning:
         raise fail(label, f"the file looks truncated: {warning}; nothing was imported")

@@ -18,6 +18,7 @@ import gc
 import logging
 import re
 from bisect import bisect_right
+from collections.abc import Iterable
 
 from bibtexparser.entrypoint import parse_string
 from bibtexparser.model import (
@@ -425,12 +426,41 @@ def parse_bibtex(text: str, source_name: str = "") -> ParseResult:
     the file still imports. Repeated keys are reported as failures (BibTeX and biber
     ignore the second entry too); a repeated field keeps its first value.
     """
+    return parse_bibtex_pieces([(text, "")], source_name)
+
+
+def parse_bibtex_pieces(
+    pieces: Iterable[tuple[str, str]],
+    source_name: str = "",
+    *,
+    hide_escapes: bool = True,
+    hidden: bool = False,
+) -> ParseResult:
+    """:func:`parse_bibtex` of the text the ``pieces`` make together, read piece by
+    piece so that a large file is never one string (nor one list of blocks) in memory.
+
+    Each piece is ``(text, next_start)``: the text must end where a line of the
+    whole begins with ``@type{`` (or ``@type(``), which always starts a new block,
+    and ``next_start`` is that ``@type{`` (empty for the last piece); see
+    :mod:`.chunks`. ``hide_escapes`` must be false if any piece holds the private-use
+    character :func:`_hide_brace_escapes` uses; ``hidden`` says the pieces come with
+    their brace escapes hidden already. The result is the same as for the whole text
+    at once.
+    """
     # Parsing builds several objects per field and nothing cyclic: the cyclic garbage
     # collector would only rescan them over and over (a third of a 10k-entry import).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _parse(text, source_name)
+        reader = _Reader(source_name, hide_escapes and not hidden, hidden=hidden)
+        pending: tuple[str, str] | None = None
+        for piece in pieces:
+            if pending is not None:
+                reader.feed(*pending, last=False)
+            pending = piece
+        if pending is not None:
+            reader.feed(*pending, last=True)
+        return reader.finish()
     finally:
         if collecting:
             gc.enable()
@@ -466,110 +496,180 @@ def _unhide_block(block: Block) -> None:
         block.value = _unhide(block.value)
 
 
-def _parse(text: str, source_name: str) -> ParseResult:
-    result = ParseResult(format=FORMAT, source=source_name)
-    # NUL bytes (seen in real abstracts) are junk, not text: dropped, and the entries
-    # that held them named.
-    nul_lines = sorted({text.count("\n", 0, i) for i in _positions(text, "\x00")})
-    if nul_lines:
-        text = text.replace("\x00", "")
-        result.repaired.extend(
-            ImportFailure(n + 1, "NUL bytes (binary junk) removed") for n in nul_lines
-        )
-    hidden = _hide_brace_escapes(text)
-    library = parse_string(hidden, parse_stack=[])
-    if hidden is not text:
-        for block in library.blocks:
-            _unhide_block(block)
-    lines = text.split("\n")
-    source = Source(kind="bibtex", file=source_name)
-    macros: dict[str, str] = {}
-    keys: set[str] = set()  # of the entries taken
-    oversize: set[str] = set()  # macros refused as too large: their users fail too
+class _Reader:
+    """Turns the blocks of a BibTeX text into a :class:`ParseResult`, piece by piece
+    (see :func:`parse_bibtex_pieces`); state that spans pieces lives here: macros,
+    keys taken, keys bibtexparser has seen, line and character offsets."""
 
-    # Each block's text runs to the next block's first line: where an entry that
-    # was cut short by a lone brace really ends.
-    starts = sorted(
-        {b.start_line or 0 for b in library.blocks if not isinstance(b, ImplicitComment)}
-        | {len(lines)}
-    )
+    def __init__(self, source_name: str, hide_escapes: bool, *, hidden: bool = False) -> None:
+        self.hide_escapes = hide_escapes
+        # The pieces come with their brace escapes hidden already (and held no
+        # private-use character of their own: see ``parse_bibtex_pieces``).
+        self.hidden = hidden
+        self.result = ParseResult(format=FORMAT, source=source_name)
+        self.nul_repairs: list[ImportFailure] = []
+        self.source = Source(kind="bibtex", file=source_name)
+        self.macros: dict[str, str] = {}
+        self.keys: set[str] = set()  # of the entries taken
+        self.oversize: set[str] = set()  # macros refused as too large: their users fail too
+        # Keys of the entries and macros bibtexparser has registered in earlier pieces:
+        # what it would have reported as a duplicate had it read the whole text.
+        self.seen_entries: set[str] = set()
+        self.seen_strings: set[str] = set()
+        self.first_line = 0  # of the current piece, in the whole text
+        self.first_char = 0
 
-    def segment(block: Block) -> str:
-        first = block.start_line or 0
-        return "\n".join(lines[first : starts[bisect_right(starts, first)]])
+    def finish(self) -> ParseResult:
+        self.result.repaired[:0] = self.nul_repairs
+        return self.result
 
-    def take(entry: Entry, repaired: bool = False) -> None:
-        if not repaired and not all(well_formed(f.value) for f in entry.fields):
-            # Parsed, but a value's braces do not pair up: the entry was cut short
-            # there (a lone ``\\}``), and fields after it may be lost. Read it by line.
-            recovered = _recover(segment(entry), entry.start_line)
-            if recovered is not None:
-                entry, repaired = recovered, True
-                note_repair(entry)
-        try:
-            result.papers.append(_paper(entry, macros, source, oversize))
-            keys.add(entry.key)
-        except Exception as exc:
-            result.failures.append(ImportFailure(_line(entry.start_line), str(exc)))
-
-    def note_repair(entry: Entry) -> None:
-        bad = [f.key for f in entry.fields if not well_formed(f.value)]
-        result.repaired.append(
-            ImportFailure(
-                _line(entry.start_line),
-                f"entry {entry.key!r}: braces do not pair up in "
-                f"{', '.join(bad) or 'a field'}; read line by line",
+    def feed(self, text: str, next_start: str, *, last: bool) -> None:
+        """Read one piece (see :func:`parse_bibtex_pieces`)."""
+        result = self.result
+        # NUL bytes (seen in real abstracts) are junk, not text: dropped, and the entries
+        # that held them named.
+        nul_lines = sorted({text.count("\n", 0, i) for i in _positions(text, "\x00")})
+        if nul_lines:
+            text = text.replace("\x00", "")
+            self.nul_repairs.extend(
+                ImportFailure(self.first_line + n + 1, "NUL bytes (binary junk) removed")
+                for n in nul_lines
             )
+        if self.hidden:
+            hidden = text
+            hide = _HIDDEN_BACKSLASH in text
+        else:
+            hidden = _hide_brace_escapes(text) if self.hide_escapes else text
+            hide = hidden is not text
+        if next_start:
+            # The block the next piece starts with ends this piece's last block as it
+            # does in the whole text; the block it opens here is dropped.
+            hidden += next_start
+        blocks = parse_string(hidden, parse_stack=[]).blocks
+        del hidden
+        lines = text.split("\n")
+        if next_start:
+            boundary = len(lines) - 1
+            assert blocks and blocks[-1].start_line == boundary
+            blocks.pop()
+        else:
+            boundary = len(lines)
+        if hide:
+            for block in blocks:
+                _unhide_block(block)
+        for index, block in enumerate(blocks):
+            blocks[index] = self._registered(block)
+        # Each block's text runs to the next block's first line: where an entry that
+        # was cut short by a lone brace really ends.
+        starts = sorted(
+            {b.start_line or 0 for b in blocks if not isinstance(b, ImplicitComment)} | {boundary}
         )
+        length = self.first_char + len(text) if last else None
+        offset = self.first_line
 
-    def define(string: String) -> None:
-        name = string.key.strip().lower()
-        try:
-            macros[name] = evaluate(string.value, macros, oversize=oversize)
-        except ExpansionTooLarge as exc:
-            macros.pop(name, None)
-            oversize.add(name)
-            reason = f"@string {string.key.strip()} not defined: {exc}"
-            result.failures.append(ImportFailure(_line(string.start_line), reason))
-            return
-        oversize.discard(name)
-        result.strings[string.key.strip()] = string.value.strip()
+        def line(block_start: int | None) -> int:
+            return offset + _line(block_start)
 
-    for block in library.blocks:
-        if isinstance(block, Entry | DuplicateBlockKeyBlock) and _commented_out(block, lines):
-            continue  # "%@article{..." is how people switch an entry off
+        def segment(block: Block) -> str:
+            first = block.start_line or 0
+            found = "\n".join(lines[first : starts[bisect_right(starts, first)]])
+            return _unhide(found) if self.hidden else found
+
+        def take(entry: Entry, repaired: bool = False) -> None:
+            if not repaired and not all(well_formed(f.value) for f in entry.fields):
+                # Parsed, but a value's braces do not pair up: the entry was cut short
+                # there (a lone ``\\}``), and fields after it may be lost. Read it by line.
+                recovered = _recover(segment(entry), entry.start_line)
+                if recovered is not None:
+                    entry, repaired = recovered, True
+                    note_repair(entry)
+            try:
+                result.papers.append(_paper(entry, self.macros, self.source, self.oversize))
+                self.keys.add(entry.key)
+            except Exception as exc:
+                result.failures.append(ImportFailure(line(entry.start_line), str(exc)))
+
+        def note_repair(entry: Entry) -> None:
+            bad = [f.key for f in entry.fields if not well_formed(f.value)]
+            result.repaired.append(
+                ImportFailure(
+                    line(entry.start_line),
+                    f"entry {entry.key!r}: braces do not pair up in "
+                    f"{', '.join(bad) or 'a field'}; read line by line",
+                )
+            )
+
+        def define(string: String) -> None:
+            name = string.key.strip().lower()
+            try:
+                self.macros[name] = evaluate(string.value, self.macros, oversize=self.oversize)
+            except ExpansionTooLarge as exc:
+                self.macros.pop(name, None)
+                self.oversize.add(name)
+                reason = f"@string {string.key.strip()} not defined: {exc}"
+                result.failures.append(ImportFailure(line(string.start_line), reason))
+                return
+            self.oversize.discard(name)
+            result.strings[string.key.strip()] = string.value.strip()
+
+        for block in blocks:
+            if isinstance(block, Entry | DuplicateBlockKeyBlock) and _commented_out(block, lines):
+                continue  # "%@article{..." is how people switch an entry off
+            if isinstance(block, Entry):
+                take(block)
+            elif isinstance(block, String):
+                define(block)
+            elif isinstance(block, Preamble):
+                result.preambles.append(block.value.strip())
+            elif isinstance(block, DuplicateBlockKeyBlock):
+                inner = block.ignore_error_block
+                if isinstance(inner, String):  # a redefined macro: the later one wins
+                    define(inner)
+                elif isinstance(inner, Entry) and (
+                    inner.key not in self.keys or not inner.key.strip()
+                ):
+                    take(inner)  # the first one was commented out, or neither has a key
+                else:
+                    reason = f"duplicate entry key {block.key!r} (first entry kept)"
+                    result.failures.append(ImportFailure(line(block.start_line), reason))
+            elif isinstance(block, DuplicateFieldKeyBlock):
+                inner = block.ignore_error_block
+                if isinstance(inner, Entry):
+                    take(inner)
+            elif isinstance(block, ParsingFailedBlock):
+                # bibtexparser: no end index, or one at/after the end = ran off the input.
+                end = getattr(block.error, "end_index", -1)
+                cut_off = end is None or (length is not None and self.first_char + end >= length)
+                recovered = None if cut_off else _recover(segment(block), block.start_line)
+                if recovered is not None and (not recovered.key or recovered.key not in self.keys):
+                    note_repair(recovered)
+                    take(recovered, repaired=True)
+                    continue
+                result.failures.append(
+                    ImportFailure(line(block.start_line), _failure_reason(block), cut_off)
+                )
+        self.first_line += boundary
+        self.first_char += len(text)
+
+    def _registered(self, block: Block) -> Block:
+        """The block as bibtexparser would have given it reading the whole text: an
+        entry or macro whose key an earlier piece registered is a duplicate."""
         if isinstance(block, Entry):
-            take(block)
+            seen = self.seen_entries
         elif isinstance(block, String):
-            define(block)
-        elif isinstance(block, Preamble):
-            result.preambles.append(block.value.strip())
-        elif isinstance(block, DuplicateBlockKeyBlock):
-            inner = block.ignore_error_block
-            if isinstance(inner, String):  # a redefined macro: the later one wins
-                define(inner)
-            elif isinstance(inner, Entry) and (inner.key not in keys or not inner.key.strip()):
-                take(inner)  # the first one was commented out, or neither has a key
-            else:
-                reason = f"duplicate entry key {block.key!r} (first entry kept)"
-                result.failures.append(ImportFailure(_line(block.start_line), reason))
-        elif isinstance(block, DuplicateFieldKeyBlock):
-            inner = block.ignore_error_block
-            if isinstance(inner, Entry):
-                take(inner)
-        elif isinstance(block, ParsingFailedBlock):
-            # bibtexparser: no end index, or one at/after the end = ran off the input.
-            end = getattr(block.error, "end_index", -1)
-            cut_off = end is None or end >= len(text)
-            recovered = None if cut_off else _recover(segment(block), block.start_line)
-            if recovered is not None and (not recovered.key or recovered.key not in keys):
-                note_repair(recovered)
-                take(recovered, repaired=True)
-                continue
-            result.failures.append(
-                ImportFailure(_line(block.start_line), _failure_reason(block), cut_off)
-            )
-    return result
+            seen = self.seen_strings
+        else:
+            return block
+        if block.key not in seen:
+            seen.add(block.key)
+            return block
+        return DuplicateBlockKeyBlock(
+            key=block.key,
+            previous_block=block,
+            duplicate_block=block,
+            start_line=block.start_line,
+            raw=block.raw,
+        )
 
 
 _HEADER = re.compile(r"\s*@\s*([A-Za-z]+)\s*[{(]\s*([^,\s{}()]*)\s*,")

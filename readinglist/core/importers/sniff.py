@@ -55,18 +55,7 @@ def fail(label: str, why: str) -> ImportFormatError:
 def decode_input(data: bytes, label: str) -> tuple[str, str]:
     """Bytes → text, or ImportFormatError; returns (text, warning) where warning is
     non-empty when a truncated last character had to be dropped."""
-    for magic, kind in _MAGIC:
-        if data.startswith(magic):
-            raise fail(label, f"it is {kind}, {EXPECTED}")
-    encoding = next((enc for bom, enc in _BOMS if data.startswith(bom)), "")
-    if not encoding:
-        # A few NUL bytes in a large text file are junk in an entry (the BibTeX
-        # importer reports that entry); a binary file has many control bytes.
-        sample = data[:65536]
-        controls = len(sample) - len(sample.translate(_ALL_BYTES, _CONTROL_BYTES))
-        if sample and controls / len(sample) > _BINARY_SHARE:
-            raise fail(label, f"it is a binary file, {EXPECTED}")
-        encoding = "utf-8"
+    encoding = refuse_binary(data, label) or "utf-8"
     try:
         return codecs.decode(data, encoding), ""
     except UnicodeDecodeError as exc:
@@ -80,6 +69,23 @@ def decode_input(data: bytes, label: str) -> tuple[str, str]:
             f"it is not valid {name} (byte 0x{byte} at offset {exc.start}); "
             "save it as UTF-8 and try again",
         ) from None
+
+
+def refuse_binary(data: bytes, label: str) -> str:
+    """Refuse files of a known binary kind, or with many control bytes and no
+    byte-order mark; returns the encoding a byte-order mark names ("" for none)."""
+    for magic, kind in _MAGIC:
+        if data.startswith(magic):
+            raise fail(label, f"it is {kind}, {EXPECTED}")
+    encoding = next((enc for bom, enc in _BOMS if data.startswith(bom)), "")
+    if not encoding:
+        # A few NUL bytes in a large text file are junk in an entry (the BibTeX
+        # importer reports that entry); a binary file has many control bytes.
+        sample = data[:65536]
+        controls = len(sample) - len(sample.translate(_ALL_BYTES, _CONTROL_BYTES))
+        if sample and controls / len(sample) > _BINARY_SHARE:
+            raise fail(label, f"it is a binary file, {EXPECTED}")
+    return encoding
 
 
 def check_text(text: str, label: str) -> None:
