@@ -133,7 +133,7 @@ def cmd_export(
 
     All of them without a QUERY or --key; to stdout without -o.
     """
-    from ..core.bibtex import cited_keys, export_bibtex, write_bibtex
+    from ..core.bibtex import cited_keys, export_bibtex_utf8, write_bibtex
     from ..core.errors import ReadinglistError
 
     wanted = list(keys)
@@ -146,23 +146,24 @@ def cmd_export(
         wanted += [k for k in found if k not in missing]
         if not wanted:
             return no_match("no cited paper is in the library")
-    papers = env.select(query, wanted)
+    # Everything, newest first (as an empty query lists it), without loading search.
+    papers = env.select(query, wanted) if query or wanted else env.library().newest_first()
     if not papers:
         return no_match()
-    text = export_bibtex(papers, unicode=unicode, include_notes=notes, bibfiles=env.bibfiles())
+    data = export_bibtex_utf8(papers, unicode=unicode, include_notes=notes, bibfiles=env.bibfiles())
     env.mark_used(papers)
     if clipboard:
         from ..clipboard import copy_to_clipboard
 
-        how = copy_to_clipboard(text)
+        how = copy_to_clipboard(data.decode("utf-8"))
         if not how:
             raise ReadinglistError("no clipboard found (install wl-copy, xclip or xsel)")
         print(f"copied {len(papers)} papers to the clipboard via {how}", file=sys.stderr)
     elif output:
-        write_bibtex(Path(output), text)
+        write_bibtex(Path(output), data)
         print(f"exported {len(papers)} papers to {output}", file=sys.stderr)
     else:
-        write_stdout(text.encode("utf-8"))
+        write_stdout(data)
     return EXIT_OK
 
 

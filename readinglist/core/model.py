@@ -7,7 +7,9 @@ can compare before and after without defensive copies.
 
 from __future__ import annotations
 
+import functools
 import itertools
+import operator
 import os
 import re
 import zlib
@@ -137,6 +139,25 @@ def _sources(value: object) -> tuple[Source, ...]:
     raise PaperFormatError("sources", "must be a list of objects of text values")
 
 
+# For the load's fast path: the members every stored paper has (see ``Paper.to_doc``),
+# in the order of ``Paper``'s fields, and the types a check may find.
+_STORED = operator.itemgetter(
+    "title", "id", "key", "entry_type", "authors", "abstract", "year", "venue", "doi",
+    "arxiv", "url", "code_url", "tags", "status", "priority", "rating", "notes", "added",
+    "updated", "read_at", "sources", "extra",
+)  # fmt: skip
+_TEXT_ONLY = frozenset({str})
+_TEXT_OR_NULL = frozenset({str, type(None)})
+_NUMBER_OR_NULL = frozenset({int, type(None)})
+
+
+@functools.lru_cache(maxsize=4096)
+def _shared_source(kind: str, file: str, date: str) -> Source:
+    """One :class:`Source` per distinct value: a library's papers come from a handful
+    of files and listings, and a source is immutable."""
+    return Source(kind, file, date)
+
+
 @dataclass(frozen=True, slots=True)
 class Paper:
     """One paper: one TinyDB document (see :meth:`to_doc`).
@@ -219,10 +240,77 @@ class Paper:
         Unknown keys are ignored and missing ones default; a field of the wrong
         type raises :class:`PaperFormatError` naming it, so a hand-edited
         ``"tags": "to-read"`` is reported rather than read as seven tags.
-        Runs once per paper on every load, so it checks with ``type() is`` and
-        avoids copying what the document already owns (``extra`` and ``raw`` are
-        shared: papers are never mutated in place).
+        Runs once per paper on every load, so it avoids copying what the document
+        already owns (``extra`` and ``raw`` are shared: papers are never mutated in
+        place), and a document as :meth:`to_doc` writes it (every member present,
+        of its own type) is checked in a few C-level passes; any other goes
+        through the member-by-member check, which names what is wrong.
         """
+        try:
+            (title, id_, key, entry_type, authors, abstract, year, venue, doi, arxiv, url,
+             code_url, tags, status, priority, rating, notes, added, updated, read_at,
+             sources, extra) = _STORED(doc)  # fmt: skip
+        except KeyError:
+            return cls._from_doc_checked(doc)
+        get = doc.get
+        raw, aliases, key_used = get("raw"), get("aliases"), get("key_used", "")
+        texts = (title, id_, key, entry_type, abstract, venue, doi, arxiv, url, code_url,
+                 status, notes, added, updated, read_at, key_used)  # fmt: skip
+        if not (
+            _TEXT_ONLY.issuperset(map(type, texts))
+            and _NUMBER_OR_NULL.issuperset(map(type, (year, priority, rating)))
+            and type(authors) is list
+            and _TEXT_ONLY.issuperset(map(type, authors))
+            and type(tags) is list
+            and _TEXT_ONLY.issuperset(map(type, tags))
+            and (aliases is None or type(aliases) is list)
+            and _TEXT_ONLY.issuperset(map(type, aliases or ()))
+            and type(extra) is dict
+            and _TEXT_ONLY.issuperset(map(type, extra.values()))
+            and (raw is None or type(raw) is dict)
+            and _TEXT_OR_NULL.issuperset(map(type, (raw or {}).values()))
+            and type(sources) is list
+            and all(
+                type(item) is dict and _TEXT_ONLY.issuperset(map(type, item.values()))
+                for item in sources
+            )
+            and (status or "unread") in STATUSES
+        ):
+            return cls._from_doc_checked(doc)
+        return cls(
+            title,
+            id_,
+            key,
+            entry_type or "misc",
+            tuple(authors),
+            abstract,
+            year,
+            venue,
+            doi,
+            arxiv,
+            url,
+            code_url,
+            tuple(tags),
+            status or "unread",
+            priority,
+            rating,
+            notes,
+            added,
+            updated,
+            read_at,
+            tuple(
+                _shared_source(s.get("kind", ""), s.get("file", ""), s.get("date", ""))
+                for s in sources
+            ),
+            extra,
+            {} if raw is None else raw,
+            () if aliases is None else tuple(aliases),
+            key_used,
+        )
+
+    @classmethod
+    def _from_doc_checked(cls, doc: dict[str, Any]) -> Paper:
+        """:meth:`from_doc` member by member: the first wrong one raises."""
         get = doc.get
         sources = get("sources")
         paper = cls(
