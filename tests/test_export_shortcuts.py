@@ -57,7 +57,7 @@ def test_export_layout_is_pinned(tmp_path: Path) -> None:
     )
 
 
-def test_utf8_export_is_the_text_export_encoded(tmp_path: Path) -> None:
+def test_utf8_chunks_are_the_text_export_encoded(tmp_path: Path) -> None:
     from readinglist.core.bibtex import export_bibtex_utf8
 
     library = Library.open(tmp_path / "library.json")
@@ -66,8 +66,8 @@ def test_utf8_export_is_the_text_export_encoded(tmp_path: Path) -> None:
     for unicode in (False, True):
         text = export_library(library, papers, unicode=unicode)
         assert "Ærø" in text
-        utf8 = export_bibtex_utf8(papers, unicode=unicode, bibfiles=library.bibfiles)
-        assert utf8 == text.encode("utf-8")
+        chunks = export_bibtex_utf8(papers, unicode=unicode, bibfiles=library.bibfiles)
+        assert b"".join(chunks) == text.encode("utf-8")
 
 
 # -- titles ------------------------------------------------------------------------

@@ -150,20 +150,23 @@ def cmd_export(
     papers = env.select(query, wanted) if query or wanted else env.library().newest_first()
     if not papers:
         return no_match()
-    data = export_bibtex_utf8(papers, unicode=unicode, include_notes=notes, bibfiles=env.bibfiles())
+    chunks = export_bibtex_utf8(
+        papers, unicode=unicode, include_notes=notes, bibfiles=env.bibfiles()
+    )
     env.mark_used(papers)
     if clipboard:
         from ..clipboard import copy_to_clipboard
 
-        how = copy_to_clipboard(data.decode("utf-8"))
+        how = copy_to_clipboard(b"".join(chunks).decode("utf-8"))
         if not how:
             raise ReadinglistError("no clipboard found (install wl-copy, xclip or xsel)")
         print(f"copied {len(papers)} papers to the clipboard via {how}", file=sys.stderr)
     elif output:
-        write_bibtex(Path(output), data)
+        write_bibtex(Path(output), chunks)
         print(f"exported {len(papers)} papers to {output}", file=sys.stderr)
     else:
-        write_stdout(data)
+        for start in range(0, len(chunks), 1024):  # about a megabyte a write
+            write_stdout(b"".join(chunks[start : start + 1024]))
     return EXIT_OK
 
 
