@@ -233,6 +233,15 @@ def _type_queries(index: SearchIndex, queries: Sequence[str]) -> tuple[list[floa
     return keystrokes, first_letters
 
 
+def _facts_main() -> None:
+    """Queries derived from the library's titles, and some of its keys (in a child)."""
+    from readinglist.core.library import Library
+
+    papers = Library.open(Path(sys.argv[1])).papers
+    keys = [p.key for p in papers[:: max(1, len(papers) // 50)]]
+    json.dump({"queries": derive_queries([p.title for p in papers]), "keys": keys}, sys.stdout)
+
+
 def _child_main() -> None:
     db, queries = Path(sys.argv[1]), json.loads(sys.argv[2])
     json.dump(_measure_in_process(db, queries), sys.stdout)
@@ -292,6 +301,11 @@ def _child(
     return payload, run
 
 
+def _items(value: object) -> list[object]:
+    assert isinstance(value, list)
+    return value
+
+
 def _floats(value: object) -> list[float]:
     assert isinstance(value, list)
     return [float(v) for v in value]
@@ -319,12 +333,13 @@ def bench_corpus(
         run = import_corpus(corpus, db, workdir)
         rows.append(Row.of("import (whole process)", "s", [run.seconds], run.rss_mb))
 
-    from readinglist.core.library import Library
-
-    titles = [p.title for p in Library.open(db).papers]
-    queries = derive_queries(titles)
-    del titles
-    gc.collect()
+    # Read in a child: a process started from a parent holding the library counts the
+    # parent's memory in its own peak RSS (it is the parent's until exec).
+    facts, _run = _child(
+        ["from readinglist.bench.corpus import _facts_main; _facts_main()", str(db)], workdir
+    )
+    queries = [str(q) for q in _items(facts["queries"])]
+    keys = [str(k) for k in _items(facts["keys"])]
 
     script = "from readinglist.bench.corpus import _child_main; _child_main()"
     payload, run = _child([script, str(db), json.dumps(queries)], workdir)
@@ -357,7 +372,7 @@ def bench_corpus(
             )
         )
 
-    rows += _one_shot_rows(db, workdir, queries, runs)
+    rows += _one_shot_rows(db, workdir, queries, keys, runs)
 
     if tui:
         script = (
@@ -374,7 +389,9 @@ def bench_corpus(
     return rows, info
 
 
-def _one_shot_rows(db: Path, workdir: Path, queries: Sequence[str], runs: int) -> list[Row]:
+def _one_shot_rows(
+    db: Path, workdir: Path, queries: Sequence[str], keys: Sequence[str], runs: int
+) -> list[Row]:
     """``list QUERY`` / ``export QUERY`` as an editor runs them, whole processes:
     without a saved index (the first query loads the library, builds its index and
     saves it), with the saved index current, after another process changed a paper
@@ -410,9 +427,6 @@ def _one_shot_rows(db: Path, workdir: Path, queries: Sequence[str], runs: int) -
     rows.append(
         row("one-shot export QUERY again", [timed(["export", q, "-o", out]) for q in sample])
     )
-    from readinglist.core.library import Library
-
-    keys = [p.key for p in Library.open(db).papers[:: max(1, len(Library.open(db)) // 50)]]
     caught_up = []
     for i, query in enumerate(sample):
         edit = run_process(
