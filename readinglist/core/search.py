@@ -159,6 +159,15 @@ class _Postings(defaultdict[str, "array[int]"]):
             self._whole = True
             self._terms, self._ends, self._slots = [], array("q"), array("i")
 
+    def size(self, term: str) -> int:
+        """``len(self.get(term, ()))`` without making the term's array."""
+        if dict.__contains__(self, term):
+            return len(dict.__getitem__(self, term))
+        i = -1 if self._whole else self._where(term)
+        if i < 0:
+            return 0
+        return self._ends[i] - (self._ends[i - 1] if i else 0)
+
     def packed(self) -> tuple[list[str], bytes, bytes]:
         """What :func:`_pack_postings` makes, from the saved arrays as they are and
         the few terms made into ordinary entries since (changed or not), without
@@ -234,6 +243,14 @@ class _Postings(defaultdict[str, "array[int]"]):
     def items(self) -> Any:
         self._restore_all()
         return super().items()
+
+
+def _size(postings: dict[str, array[int]], term: str) -> int:
+    """How many slots a term's postings hold (a restored term's array is not made)."""
+    if isinstance(postings, _Postings):
+        return postings.size(term)
+    found = postings.get(term)
+    return len(found) if found is not None else 0
 
 
 def _pack_postings(postings: dict[str, array[int]]) -> tuple[list[str], bytes, bytes]:
@@ -838,7 +855,7 @@ class SearchIndex:
             postings = [self._postings[cls] for cls in (TITLE, AUTHOR, TAG)]
 
             def frequency(term: str) -> int:
-                return sum(len(p.get(term, ())) for p in postings)
+                return sum(map(_size, postings, repeat(term, len(postings))))
 
             terms = sorted(self._vocabs[0].prefixed(prefix), key=frequency, reverse=True)
             found = [t for t in terms[:SHORT_EXPANSIONS] if t != prefix]

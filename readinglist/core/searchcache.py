@@ -532,6 +532,15 @@ def open_saved(path: Path, fields: Iterable[str] | None = None) -> SavedSearch |
     """The saved index of the library at ``path`` (searching ``fields``, all when
     None) brought up to date with the file, or None when only a full load can answer
     (see the module docstring)."""
+    from .storage import gc_paused
+
+    # Millions of long-lived objects: kept out of the cyclic collector's scans, which
+    # would otherwise pause the load and, later, a keystroke for tens of ms.
+    with gc_paused(freeze=True):
+        return _open_saved(path, fields)
+
+
+def _open_saved(path: Path, fields: Iterable[str] | None) -> SavedSearch | None:
     from .fields import SEARCH_FIELDS
     from .library import SCHEMA_VERSION
     from .search import SearchIndex
