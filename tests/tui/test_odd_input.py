@@ -167,6 +167,16 @@ async def test_keys_after_the_library_is_shown_are_commands(
         await asyncio.sleep(0.05)
 
 
+def _spawn_tui(db: Path) -> pexpect.spawn:
+    """The app on ``db`` in a real terminal (120x40)."""
+    command = " ".join(
+        [shlex.quote(sys.executable), "-m", "readinglist", "--db", shlex.quote(str(db))]
+    )
+    return pexpect.spawn(
+        "/bin/sh", ["-c", command], dimensions=(40, 120), timeout=60, encoding="utf-8"
+    )
+
+
 def test_keys_typed_while_a_big_library_loads_run_no_command(tmp_path: Path) -> None:
     """A real terminal: ``a`` ``d`` ``y`` ``enter`` typed right after starting on a
     20,000-paper library (they wait in the terminal while it loads) end up in the
@@ -178,12 +188,7 @@ def test_keys_typed_while_a_big_library_loads_run_no_command(tmp_path: Path) -> 
     library.import_papers(synthetic_papers(20_000, seed=7))
     count = len(library)
     before = db.read_bytes()
-    command = " ".join(
-        [shlex.quote(sys.executable), "-m", "readinglist", "--db", shlex.quote(str(db))]
-    )
-    child = pexpect.spawn(
-        "/bin/sh", ["-c", command], dimensions=(40, 120), timeout=60, encoding="utf-8"
-    )
+    child = _spawn_tui(db)
     try:
         child.send("ady")
         child.send("\r")
@@ -203,12 +208,7 @@ def test_slash_and_a_query_in_one_read_are_a_query(tmp_path: Path) -> None:
     db = tmp_path / "library.json"
     Library.open(db).import_papers(PAPERS)
     before = db.read_bytes()
-    command = " ".join(
-        [shlex.quote(sys.executable), "-m", "readinglist", "--db", shlex.quote(str(db))]
-    )
-    child = pexpect.spawn(
-        "/bin/sh", ["-c", command], dimensions=(40, 120), timeout=60, encoding="utf-8"
-    )
+    child = _spawn_tui(db)
     try:
         child.expect("Detail")  # the screen is drawn
         time.sleep(1.5)  # and the library on it (keys typed before are held anyway)
