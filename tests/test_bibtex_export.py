@@ -394,3 +394,15 @@ def test_cited_keys_in_markdown(tmp_path: Path) -> None:
         "last",
         "tex-key",
     ]
+
+
+def test_an_entry_type_a_reader_would_not_take_is_written_as_misc() -> None:
+    """A hand-typed type with a hyphen ("@a-{") is read back as a comment, not an
+    entry: it is written as @misc so the paper stays in the file."""
+    bib = export_bibtex([Paper("A paper", key="one", entry_type="A-"), Paper("B", key="two")])
+    assert re.findall(r"^@(\w+)\{([^,]+),", bib, flags=re.MULTILINE) == [
+        ("misc", "one"),
+        ("misc", "two"),
+    ]
+    again = parse_bibtex(bib)
+    assert [p.key for p in again.papers] == ["one", "two"] and again.failures == []

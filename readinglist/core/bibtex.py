@@ -53,7 +53,8 @@ def _reading_rules() -> ModuleType:
 
 _FIELD_NAME = re.compile(r"[A-Za-z][\w\-:.+]*")
 _AND_WORD = re.compile(r"(?<!\S)and(?!\S)", re.IGNORECASE)
-_ENTRY_TYPE = re.compile(r"[a-z][a-z0-9_\-]*")
+# What a .bib reader takes for an entry type: "@a-{" is read as a comment, not an entry.
+_ENTRY_TYPE = re.compile(r"[a-z][a-z0-9_]*")
 
 
 @functools.lru_cache(maxsize=65536)
