@@ -8,7 +8,7 @@ replaced entries out of the old and the new text leaves the same bytes (apart fr
 the new entry appended at the end), and that the file reads back with the same
 failures and one entry more. Prints a table; ``--check`` exits 1 on any mismatch.
 
-    python -m readinglist.bench.updatecheck ../shared/realworld/bib --check
+    python -m readinglist.bench.updatecheck DIR --check     # a folder of .bib files
 """
 
 from __future__ import annotations
