@@ -122,18 +122,23 @@ def test_symlinked_library_stays_a_link(tmp_path: Path) -> None:
     link = tmp_path / "dotfiles" / "library.json"
     link.parent.mkdir()
     link.symlink_to(Path("..") / "hop.json")
-    inode = real.stat().st_ino
-
-    for args in (
-        ("add", "--title", "Written Through a Link"),
-        ("tag", "written through", "+linked"),
-        ("status", "written through", "read"),
-    ):
-        done = run("--db", link, *args)
-        assert done.returncode == 0, done.stderr
-    assert link.is_symlink() and os.readlink(link) == str(Path("..") / "hop.json")
-    assert hop.is_symlink() and os.readlink(hop) == str(real)
-    assert real.stat().st_ino != inode  # the real file was replaced atomically...
+    # Held open, the first version keeps its inode number (a freed one may be reused).
+    first = open(real, "rb")  # noqa: SIM115
+    try:
+        for args in (
+            ("add", "--title", "Written Through a Link"),
+            ("tag", "written through", "+linked"),
+            ("status", "written through", "read"),
+        ):
+            done = run("--db", link, *args)
+            assert done.returncode == 0, done.stderr
+        assert link.is_symlink() and os.readlink(link) == str(Path("..") / "hop.json")
+        assert hop.is_symlink() and os.readlink(hop) == str(real)
+        # The real file was replaced atomically, never rewritten in place...
+        assert real.stat().st_ino != os.fstat(first.fileno()).st_ino
+        assert b"Written Through a Link" not in first.read()
+    finally:
+        first.close()
     papers = {p.title: p for p in Library.open(real)}
     paper = papers["Written Through a Link"]  # ...and holds every change
     assert paper.tags == ("linked",) and paper.status == "read"
