@@ -172,7 +172,7 @@ class _Postings(defaultdict[str, "array[int]"]):
         """What :func:`_pack_postings` makes, from the saved arrays as they are and
         the few terms made into ordinary entries since (changed or not), without
         making every term's array."""
-        own = dict(self.items_made())
+        own = dict(dict.items(self))  # terms made into entries (a search, a change)
         terms, ends, flat = self._terms, self._ends, self._slots
         out_terms: list[str] = []
         out_ends = array("q")
@@ -200,10 +200,6 @@ class _Postings(defaultdict[str, "array[int]"]):
                 out_ends.append(len(out_flat))
         copy_saved(len(terms))
         return out_terms, out_ends.tobytes(), out_flat.tobytes()
-
-    def items_made(self) -> Iterator[tuple[str, array[int]]]:
-        """The terms made into ordinary entries (by a search or a change)."""
-        return iter(dict.items(self))
 
     def __missing__(self, term: str) -> array[int]:
         found = self._restore(term)
@@ -831,11 +827,6 @@ class SearchIndex:
     def slot_of(self, paper_id: str) -> int | None:
         """The slot of a paper the index holds (None for another id)."""
         return self._slot_of.get(paper_id)
-
-    @property
-    def fields(self) -> frozenset[str]:
-        """The fields free words are matched against."""
-        return self._fields
 
     def _compact(self) -> None:
         """Rebuild without dead slots, keeping each paper's insertion order."""
