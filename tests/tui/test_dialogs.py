@@ -35,11 +35,12 @@ def note_of(library: Library, paper_id: str) -> str:
     return paper.notes
 
 
-def editor_script(tmp_path: Path, body: str) -> str:
-    """An $EDITOR: a small Python program run on the file to edit (argv[1])."""
+def use_editor(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, body: str) -> None:
+    """Make $EDITOR a small Python program run on the file to edit (``path``)."""
     script = tmp_path / "editor.py"
     script.write_text("import sys\nfrom pathlib import Path\npath = Path(sys.argv[1])\n" + body)
-    return f"{sys.executable} {script}"
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
 
 
 # -- notes --------------------------------------------------------------------------
@@ -86,10 +87,7 @@ async def test_ctrl_e_edits_the_note_in_the_editor(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.delenv("VISUAL", raising=False)
-    monkeypatch.setenv(
-        "EDITOR", editor_script(tmp_path, "path.write_text(path.read_text() + ' and more\\n')")
-    )
+    use_editor(monkeypatch, tmp_path, "path.write_text(path.read_text() + ' and more\\n')")
     async with make_app().run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("n", *"typed here", "ctrl+e")
@@ -256,8 +254,7 @@ async def test_E_edits_the_entry_as_bibtex(
         "text = text.replace('}\\n}', '},\\n  year = {2024},\\n  keywords = {vision}\\n}')\n"
         "path.write_text(text)\n"
     )
-    monkeypatch.delenv("VISUAL", raising=False)
-    monkeypatch.setenv("EDITOR", editor_script(tmp_path, body))
+    use_editor(monkeypatch, tmp_path, body)
     async with make_app().run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("E")
@@ -278,8 +275,7 @@ async def test_E_with_a_broken_entry_offers_to_edit_again(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.delenv("VISUAL", raising=False)
-    monkeypatch.setenv("EDITOR", editor_script(tmp_path, "path.write_text('@misc{broken,')\n"))
+    use_editor(monkeypatch, tmp_path, "path.write_text('@misc{broken,')\n")
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -314,8 +310,7 @@ async def test_E_edit_again_reopens_with_the_error_on_top(
         "    lines = [l for l in text.splitlines(True) if not l.startswith('%')]\n"
         "    path.write_text(''.join(lines).replace('{{unclosed', '').replace('ELA', 'ELA2'))\n"
     )
-    monkeypatch.delenv("VISUAL", raising=False)
-    monkeypatch.setenv("EDITOR", editor_script(tmp_path, body))
+    use_editor(monkeypatch, tmp_path, body)
     async with make_app().run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("E")
