@@ -86,8 +86,11 @@ _ABSENT = 1 << 16  # "position" of a query word the title does not hold
 
 
 def rerank(
-    papers: list[Paper], scores: list[float], words: Sequence[WordMatch], weights: Sequence[float]
-) -> tuple[list[Paper], list[float]]:
+    papers: Sequence[Paper],
+    scores: list[float],
+    words: Sequence[WordMatch],
+    weights: Sequence[float],
+) -> tuple[Sequence[Paper], list[float]]:
     """Re-rank the top results by what the query says about their titles.
 
     Query words side by side in a title add a bonus, scaled by how rare the two
@@ -118,8 +121,9 @@ def rerank(
         keyed.append((-score, starts.count(_ABSENT), sum(starts), i, score))
     keyed.sort()
     order = [item[3] for item in keyed]
+    reordered = getattr(papers, "reordered", None)  # (a lazy sequence keeps the rest unread)
     return (
-        [papers[i] for i in order] + papers[RERANK_WINDOW:],
+        reordered(order) if reordered else [papers[i] for i in order] + list(papers[len(order) :]),
         [item[4] for item in keyed] + scores[RERANK_WINDOW:],
     )
 
@@ -128,7 +132,7 @@ _STATUS_ORDER = {"unread": 0, "reading": 1, "read": 2, "skipped": 3}
 
 
 def sort_papers(
-    papers: list[Paper], scores: list[float], sort: Sort
+    papers: Sequence[Paper], scores: list[float], sort: Sort
 ) -> tuple[list[Paper], list[float]]:
     """``sort:FIELD`` / ``sort:-FIELD``: a stable sort, so equal values keep the
     relevance (or newest-first) order; papers without a year or rating go last."""
@@ -163,7 +167,7 @@ class SearchResults(Sequence["Hit"]):
 
     def __init__(
         self,
-        papers: list[Paper],
+        papers: Sequence[Paper],
         scores: list[float],
         words: Sequence[WordMatch],
         phrases: Sequence[str],

@@ -32,12 +32,12 @@ import gc
 import threading
 from array import array
 from bisect import bisect_left, insort
-from collections import defaultdict, deque
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import repeat
-from typing import Any
+from typing import Any, overload
 
 from readinglist.core.fields import (
     AUTHOR,
@@ -126,6 +126,47 @@ class _Slots:
         self._items.append(paper)
 
 
+class _Ranked(Sequence[Paper]):
+    """Matching papers in rank order, each read when first asked for: the TUI lists
+    every match (all 150k papers for an empty query) and shows 40 of them.
+
+    Held by id: a paper changed since the search is given as it is now; one removed
+    since (the list is about to be searched again) as an empty paper of its id."""
+
+    __slots__ = ("_ids", "_index", "_read")
+
+    def __init__(self, index: SearchIndex, slots: list[int]) -> None:
+        self._index = index
+        ids = index._ids
+        self._ids = [ids[s] for s in slots]
+        self._read: dict[int, Paper] = {}
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @overload
+    def __getitem__(self, i: int) -> Paper: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Paper]: ...
+    def __getitem__(self, i: int | slice) -> Paper | list[Paper]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self._ids)
+        paper = self._read.get(i)
+        if paper is None:
+            paper = self._read[i] = self._index.paper_now(self._ids[i])
+        return paper
+
+    def reordered(self, order: list[int]) -> _Ranked:
+        """The first ``len(order)`` papers in that order, the rest as they are."""
+        moved = _Ranked.__new__(_Ranked)
+        moved._index = self._index
+        moved._ids = [self._ids[i] for i in order] + self._ids[len(order) :]
+        moved._read = {}
+        return moved
+
+
 class _Postings(defaultdict[str, "array[int]"]):
     """Term → postings, restored from one sorted term list and one array of all
     postings end to end: a term's array is made the first time it is asked for, so a
@@ -135,6 +176,7 @@ class _Postings(defaultdict[str, "array[int]"]):
         super().__init__(partial(array, "i"))
         self._terms, self._ends, self._slots = terms, ends, slots
         self._whole = not terms
+        self._dropped: set[str] = set()  # saved terms popped since: gone, not to restore
 
     def _where(self, term: str) -> int:
         terms = self._terms
@@ -143,7 +185,7 @@ class _Postings(defaultdict[str, "array[int]"]):
 
     def _restore(self, term: str) -> array[int] | None:
         """The saved postings of ``term``, now held as an ordinary entry, if any."""
-        if self._whole or dict.__contains__(self, term):
+        if self._whole or dict.__contains__(self, term) or term in self._dropped:
             return None
         i = self._where(term)
         if i < 0:
@@ -163,7 +205,7 @@ class _Postings(defaultdict[str, "array[int]"]):
         """``len(self.get(term, ()))`` without making the term's array."""
         if dict.__contains__(self, term):
             return len(dict.__getitem__(self, term))
-        i = -1 if self._whole else self._where(term)
+        i = -1 if self._whole or term in self._dropped else self._where(term)
         if i < 0:
             return 0
         return self._ends[i] - (self._ends[i - 1] if i else 0)
@@ -173,6 +215,8 @@ class _Postings(defaultdict[str, "array[int]"]):
         the few terms made into ordinary entries since (changed or not), without
         making every term's array."""
         own = dict(dict.items(self))  # terms made into entries (a search, a change)
+        for term in self._dropped:
+            own.setdefault(term, array("i"))  # (an empty entry is left out)
         terms, ends, flat = self._terms, self._ends, self._slots
         out_terms: list[str] = []
         out_ends = array("q")
@@ -208,7 +252,12 @@ class _Postings(defaultdict[str, "array[int]"]):
     def __contains__(self, term: object) -> bool:
         if dict.__contains__(self, term):
             return True
-        return isinstance(term, str) and not self._whole and self._where(term) >= 0
+        return (
+            isinstance(term, str)
+            and not self._whole
+            and term not in self._dropped
+            and self._where(term) >= 0
+        )
 
     def get(self, term: str, default: Any = None) -> Any:
         if dict.__contains__(self, term):
@@ -218,6 +267,8 @@ class _Postings(defaultdict[str, "array[int]"]):
 
     def pop(self, term: str, *default: Any) -> Any:
         self._restore(term)
+        if not self._whole:
+            self._dropped.add(term)
         return super().pop(term, *default)
 
     def __iter__(self) -> Iterator[str]:
@@ -824,6 +875,43 @@ class SearchIndex:
         """From now on, a paper not yet read is read with ``load`` (see :class:`_Slots`)."""
         self._papers._load = load
 
+    def paper_now(self, paper_id: str) -> Paper:
+        """The paper indexed under this id (see :class:`_Ranked`)."""
+        with self._lock:
+            slot = self._slot_of.get(paper_id)
+            paper = None if slot is None else self._papers[slot]
+        return paper if paper is not None else Paper(title="", id=paper_id)
+
+    def know(self, paper: Paper) -> None:
+        """Hold ``paper`` as its slot's paper if the slot has not read it yet: the
+        version indexed, given before it changes (a restored index would otherwise
+        read the new version to unindex the old)."""
+        slot = self._slot_of.get(paper.id)
+        if slot is not None and isinstance(self._papers._items[slot], str):
+            self._papers[slot] = paper
+
+    def ids(self) -> list[str]:
+        """The ids of the papers indexed."""
+        return list(self._slot_of)
+
+    def slot_ids(self) -> list[str]:
+        """Each slot's paper id ("" for a slot no longer used); not to be changed."""
+        return self._ids
+
+    def tagged(self) -> list[str]:
+        """The ids of the papers with a tag."""
+        slots: set[int] = set()
+        for postings in self._tags.values():
+            slots.update(postings)
+        ids = self._ids
+        return [ids[s] for s in sorted(slots) if self._alive[s] and ids[s]]
+
+    def status_counts(self) -> dict[str, int]:
+        """How many papers have each status."""
+        names = {code: name for name, code in STATUS_CODES.items()}
+        counts = Counter(c for c, a in zip(self._status, self._alive, strict=False) if a)
+        return {names[c]: n for c, n in counts.items()}
+
     def slot_of(self, paper_id: str) -> int | None:
         """The slot of a paper the index holds (None for another id)."""
         return self._slot_of.get(paper_id)
@@ -912,7 +1000,7 @@ class SearchIndex:
                 self._tie_order(),
                 window,
             )
-            papers: list[Paper] = [self._papers[s] for s in slots]  # type: ignore[misc]
+            papers: Sequence[Paper] = _Ranked(self, slots)
         if words:
             papers, scores = rerank(papers, scores, words, weights)
         if parsed.sort is not None:
