@@ -36,7 +36,7 @@ from .importing import ImportPlan, ImportReport
 from .keys import DEFAULT_PATTERN, assign_key, made_from, unique_key, valid_key
 from .merge import DuplicateIndex, merge_into
 from .model import BibFile, Paper, PaperFormatError, added_stamps, id_rank, new_id, now_iso
-from .storage import AtomicJSONStorage, file_signature, gc_paused
+from .storage import AtomicJSONStorage, LineTable, document_of_line, file_signature, gc_paused
 
 if TYPE_CHECKING:
     from .query import Query
@@ -94,6 +94,18 @@ class _Table(Table):
 
     document_id_class = str  # type: ignore[assignment]
 
+    def _update_table(self, updater: Callable[[dict[int, Mapping[Any, Any]]], None]) -> None:
+        # TinyDB copies the whole table for each change (converting ids); ids are
+        # strings here already, and a table read lazily must not be decoded whole.
+        tables = self._storage.read() or {}
+        raw = tables.get(self.name)
+        if not isinstance(raw, LineTable):
+            super()._update_table(updater)
+            return
+        updater(raw)
+        self._storage.write(tables)
+        self.clear_cache()
+
 
 class _TinyDB(TinyDB):
     table_class = _Table
@@ -127,11 +139,17 @@ class Library:
         self._written: dict[str, Paper | None] = {}
         self._unsearched: set[str] = set()
         self._other_written = False
-        self._papers: dict[str, Paper] = {}
+        self._papers: MutableMapping[str, Paper] = {}
+        # Opened from the saved search index (``open(lazy=True)``): the papers table
+        # as read from the file, each paper decoded when first asked for.
+        self._lines: LineTable | None = None
         self._keys: dict[str, str] = {}  # citation key or alias -> paper id
         self._bibfiles: dict[str, BibFile] = {}
         self._dupes_index: DuplicateIndex | None = None
         self._index: SearchIndex | None = None
+        # Opened lazily from a saved index that caught up with many changes: saving
+        # it again spares the next start that work.
+        self.index_outdated = False
         # While a search index is built from a snapshot elsewhere, the ids changed
         # meanwhile; ``generation`` counts reloads, after which a snapshot is stale.
         self._touched: set[str] | None = None
@@ -146,8 +164,15 @@ class Library:
         *,
         key_pattern: str = DEFAULT_PATTERN,
         search_fields: Iterable[str] | None = None,
+        lazy: bool = False,
     ) -> Library:
-        """Open (or prepare to create) the library at ``path``; raises LibraryError."""
+        """Open (or prepare to create) the library at ``path``; raises LibraryError.
+
+        ``lazy``: where the search index saved beside the library is current (or
+        catches up with the file), start from it and read each paper from the file
+        when it is first needed (see :meth:`_open_lazily`); a long-lived program that
+        shows a few papers at a time (the TUI) then neither waits for nor holds every
+        paper. Otherwise, or without ``lazy``, every paper is read now."""
         path = Path(path).expanduser()
         if path.is_dir():
             raise LibraryError(f"cannot use {path} as a library: it is a directory")
@@ -156,8 +181,64 @@ class Library:
         except OSError as exc:
             raise LibraryError(f"cannot create {path.parent}: {exc.strerror}") from None
         library = cls(path, key_pattern=key_pattern, search_fields=search_fields)
-        library.reload()
+        if not (lazy and library._open_lazily()):
+            library.reload()
         return library
+
+    @property
+    def lazy(self) -> bool:
+        """Whether papers are read from the file as they are needed."""
+        return self._lines is not None
+
+    def _open_lazily(self) -> bool:
+        """Start from the saved search index: it was saved from a full load of the
+        file (or caught up with it, each changed paper read and checked as a load
+        checks it), so the papers need not be read and checked again. False when
+        there is no usable index: the caller loads the file whole."""
+        from .searchcache import StaleIndex, open_saved, resave
+
+        view = open_saved(self.path, self.search_fields)
+        if view is None:
+            return False
+        try:
+            with gc_paused(freeze=True):
+                fd, lines, tables, keys = view.release()
+        except (StaleIndex, ValueError, OSError):
+            view.close()
+            return False
+        meta = tables.get(META_TABLE) or {}
+        if not lines or list(meta.values()) != [{"schema": SCHEMA_VERSION}]:
+            os.close(fd)
+            return False
+        try:
+            bibfiles = _bibfiles(self.path, tables)
+        except LibraryError:
+            os.close(fd)
+            return False
+        table = LineTable(fd, view.signature, lines)
+        table.path_hint = str(self.path)
+        tables[PAPERS_TABLE] = table  # type: ignore[assignment]
+        self._adopt(table, tables)
+        self._keys, self._bibfiles = keys, bibfiles
+        self._index = view.index
+        self._index.read_papers_with(self._indexed_paper)
+        self.index_outdated = resave(view)
+        return True
+
+    def _adopt(self, table: LineTable, tables: dict[str, dict[str, Any]]) -> None:
+        """Read papers from ``table`` (of the file version ``tables`` are of)."""
+        self._storage.adopt(tables, table.signature)
+        self._db = _TinyDB(storage=lambda *_a, **_k: self._storage)
+        self._table = self._db.table(PAPERS_TABLE, cache_size=0)
+        self._lines = table
+        self._papers = _LazyPapers(self.path, table)
+        self._dupes_index = None
+
+    def _indexed_paper(self, paper_id: str) -> Paper:
+        paper = self._papers.get(paper_id)
+        if paper is None:
+            raise LibraryError(f"paper {paper_id!r} is not in the library")
+        return paper
 
     def reload(self) -> None:
         """Re-read the file (another process changed it, or first load)."""
@@ -166,12 +247,80 @@ class Library:
         # What was loaded lives as long as the library: keep it out of future scans.
         with gc_paused(freeze=True):
             try:
-                self._reload()
+                if not (self._lines is not None and self._reload_lazily()):
+                    self._reload()
             except BaseException:
                 self._storage.invalidate()  # a file we could not read is never written
                 raise
 
+    def _reload_lazily(self) -> bool:
+        """Catch up with the file as it is now, reading only the papers whose line
+        differs from the one read before (checked as a full load checks them); False
+        when only a full load will do (a file not in the layout written here, another
+        schema, many changes)."""
+        from .searchcache import MAX_CHANGES, _scan
+
+        old = self._lines
+        assert old is not None and isinstance(self._papers, _LazyPapers)
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            raise LibraryError(f"cannot read library {self.path}: {exc.strerror}") from None
+        keep = False
+        try:
+            st = os.fstat(fd)
+            scan = _scan(fd, st.st_size)
+            if scan is None:
+                return False
+            meta = scan.tables.get(META_TABLE) or {}
+            if list(meta.values()) != [{"schema": SCHEMA_VERSION}]:
+                return False
+            known = old.lines()
+            changed = [
+                pid for pid, line in scan.papers.items() if known.get(pid, (0, 0, -1))[2] != line[2]
+            ]
+            changed.extend(pid for pid in old if pid not in scan.papers)
+            if len(changed) > MAX_CHANGES:
+                return False
+            table = LineTable(fd, (st.st_ino, st.st_size, st.st_mtime_ns), scan.papers)
+            table.path_hint = str(self.path)
+            fresh = _LazyPapers(self.path, table)
+            before = {pid: self._papers.get(pid) for pid in changed}
+            after = {pid: fresh.get(pid) for pid in changed}  # (each checked)
+            keys = dict(self._keys)
+            for paper in before.values():
+                if paper is not None:
+                    for key in (paper.key, *paper.aliases):
+                        if keys.get(key) == paper.id:
+                            del keys[key]
+            for paper in after.values():
+                if paper is not None:
+                    for key in (paper.key, *paper.aliases):
+                        owner = keys.setdefault(key, paper.id)
+                        if owner != paper.id:
+                            other = after.get(owner) or fresh.get(owner)
+                            doc = other.to_doc() if other else {}
+                            raise LibraryError(_twice(self.path, "key", key, paper.to_doc(), doc))
+            bibfiles = _bibfiles(self.path, scan.tables)
+            tables = scan.tables
+            tables[PAPERS_TABLE] = table  # type: ignore[assignment]
+            keep = True
+        finally:
+            if not keep:
+                os.close(fd)
+        self._adopt(table, tables)  # (the old table's file closes once no reader has it)
+        self._keys, self._bibfiles = keys, bibfiles
+        for paper_id, paper in before.items():
+            if paper is not None and after[paper_id] != paper:
+                self._note_change(paper_id, paper)
+            elif paper is None and after[paper_id] is not None:
+                self._note_change(paper_id, None)
+        return True
+
     def _reload(self) -> None:
+        self._lines = None  # (papers read lazily stay readable, until no longer used)
         self._storage.invalidate()
         data = self._storage.read() or {}
         if data and PAPERS_TABLE not in data and META_TABLE not in data:
@@ -192,15 +341,7 @@ class Library:
                 if keys.setdefault(key, paper.id) != paper.id:
                     other = papers[keys[key]]
                     raise LibraryError(_twice(self.path, "key", key, doc, other.to_doc()))
-        bibfiles: dict[str, BibFile] = {}
-        for name, doc in (data.get(BIBFILES_TABLE) or {}).items():
-            try:
-                bibfiles[name] = BibFile.from_doc(doc)
-            except PaperFormatError as exc:
-                raise LibraryError(
-                    f"cannot read library {self.path}: .bib file record {name!r}: {exc}; "
-                    "the file was left untouched"
-                ) from None
+        bibfiles = _bibfiles(self.path, data)
         previous = self._papers
         self._papers, self._keys, self._bibfiles = papers, keys, bibfiles
         self._dupes_index = None
@@ -253,16 +394,31 @@ class Library:
         paper_id = self._keys.get(key)
         return self._papers.get(paper_id) if paper_id else None
 
+    def _tagged(self) -> Iterable[Paper]:
+        """Papers that may have tags (read lazily: only those the index has tagged)."""
+        if self._lines is None or self._index is None:
+            return self._papers.values()
+        return map(self._papers.__getitem__, self._index.tagged())
+
+    def keys_by_paper(self) -> dict[str, list[str]]:
+        """Each paper's citation key and aliases (without reading the papers)."""
+        held: dict[str, list[str]] = {}
+        for key, paper_id in self._keys.items():
+            held.setdefault(paper_id, []).append(key)
+        return held
+
     def tag_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         spelling: dict[str, str] = {}
-        for paper in self._papers.values():
+        for paper in self._tagged():
             for tag in paper.tags:
                 name = spelling.setdefault(tag.casefold(), tag)
                 counts[name] = counts.get(name, 0) + 1
         return dict(sorted(counts.items(), key=lambda kv: kv[0].casefold()))
 
     def status_counts(self) -> dict[str, int]:
+        if self._lines is not None and self._index is not None:
+            return self._index.status_counts()  # (papers read lazily: from the index)
         counts: dict[str, int] = {}
         for paper in self._papers.values():
             counts[paper.status] = counts.get(paper.status, 0) + 1
@@ -338,6 +494,8 @@ class Library:
             self._touched.add(paper_id)
         if self._index is None:
             return
+        if before is not None:
+            self._index.know(before)  # (an index read back would read the new version)
         paper = self._papers.get(paper_id)
         if paper is None:
             if before is not None:
@@ -862,6 +1020,71 @@ class _Listing(Sequence["Hit"]):
         if isinstance(index, slice):
             return [self._hit(p, 0.0, ()) for p in self.papers[index]]
         return self._hit(self.papers[index], 0.0, ())
+
+
+class _LazyPapers(MutableMapping[str, Paper]):
+    """The papers of a :class:`LineTable`, each read and checked when first asked for;
+    those set here (changed since the file was read) are held."""
+
+    _KEEP = 4096  # papers read and kept for the next time they are asked for
+
+    def __init__(self, path: Path, table: LineTable) -> None:
+        self._path = path
+        self._table = table
+        self._set: dict[str, Paper] = {}
+        self._read: dict[str, Paper] = {}
+
+    def __getitem__(self, paper_id: str) -> Paper:
+        paper = self._set.get(paper_id) or self._read.get(paper_id)
+        if paper is not None:
+            return paper
+        where = self._table.where(paper_id)
+        if where is None:
+            if paper_id not in self._table:
+                raise KeyError(paper_id)
+            return checked_paper(self._path, paper_id, self._table[paper_id])
+        try:
+            line = self._table.line(paper_id)
+        except OSError as exc:
+            raise LibraryError(
+                f"cannot read library {self._path}: {exc}; the file was left untouched"
+            ) from None
+        paper = checked_paper(self._path, paper_id, document_of_line(line, str(self._path)))
+        if len(self._read) >= self._KEEP:
+            self._read.clear()
+        self._read[paper_id] = paper
+        return paper
+
+    def __setitem__(self, paper_id: str, paper: Paper) -> None:
+        self._set[paper_id] = paper
+        self._read.pop(paper_id, None)
+
+    def __delitem__(self, paper_id: str) -> None:
+        self._set.pop(paper_id, None)
+        self._read.pop(paper_id, None)
+
+    def __contains__(self, paper_id: object) -> bool:
+        return paper_id in self._table
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table)
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+
+def _bibfiles(path: Path, tables: Mapping[str, Mapping[str, Any]]) -> dict[str, BibFile]:
+    """The library's ``.bib`` file records (a LibraryError naming a bad one)."""
+    bibfiles: dict[str, BibFile] = {}
+    for name, doc in (tables.get(BIBFILES_TABLE) or {}).items():
+        try:
+            bibfiles[name] = BibFile.from_doc(doc)
+        except PaperFormatError as exc:
+            raise LibraryError(
+                f"cannot read library {path}: .bib file record {name!r}: {exc}; "
+                "the file was left untouched"
+            ) from None
+    return bibfiles
 
 
 def default_library_path() -> Path:

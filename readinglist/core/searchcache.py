@@ -177,7 +177,8 @@ _id_closed = methodcaller("startswith", b'": {', _ID_END)
 @dataclass(slots=True)
 class _Scan:
     """Where every paper's line lies in one version of a library file, and the
-    other tables' documents (few and small), decoded."""
+    other tables' documents (few and small), decoded (in the file's order, the papers
+    table among them, empty)."""
 
     papers: dict[str, _Line]
     tables: dict[str, dict[str, Any]]
@@ -276,7 +277,6 @@ def _scan(fd: int, size: int) -> _Scan | None:
             break
     if state != "end":
         return None
-    tables.pop("papers", None)
     return _Scan(papers, tables)
 
 
@@ -344,6 +344,8 @@ class SavedSearch:
         self._keys = keys  # each slot's key and aliases, joined by NUL
         self._line_of = line_of  # where a paper's line lies in the file read
         self.bibfiles: Mapping[str, BibFile] = bibfiles
+        self._scan: _Scan | None = None  # the file read whole, if it was
+        self._placement: _Placement | None = None  # else where the lines were placed
         self.changed = 0  # papers re-indexed because their line changed
         self.caught_up = ""  # how: "log" (the writers' log), "scan" (read whole), "" (current)
 
@@ -368,6 +370,33 @@ class SavedSearch:
 
     def search(self, query: str, limit: int | None = None) -> Sequence[Hit]:
         return self.index.search(query, limit=limit)
+
+    def release(self) -> tuple[int, dict[str, _Line], dict[str, dict[str, Any]], dict[str, str]]:
+        """Hand over what a library opened from this view needs: the file (open),
+        where each paper's line lies, the file's tables (the papers table empty, in the
+        file's order), and each key and alias with its paper's id. The view is closed."""
+        slots = self.index.slot_ids()
+        live = [(pid, keys) for pid, keys in zip(slots, self._keys, strict=True) if pid]
+        if self._scan is not None:
+            lines = self._scan.papers
+            tables = self._scan.tables
+        else:
+            lines = self._lines(slots)
+            tables = _outer_tables(self._fd, self._signature[1], lines.values())
+        if len(lines) != len(live) or "papers" not in tables:
+            raise StaleIndex("the index and the file disagree")
+        keys = {joined: pid for pid, joined in live}
+        for joined in [k for k in keys if "\0" in k]:
+            pid = keys.pop(joined)
+            keys.update(dict.fromkeys(joined.split("\0"), pid))
+        fd, self._fd = self._fd, -1
+        return fd, lines, tables, keys
+
+    def _lines(self, slots: list[str]) -> dict[str, _Line]:
+        if self._placement is not None and self._placement.unchanged:
+            return self._placement.saved_lines(slots)
+        line_of = self._line_of
+        return {pid: line for pid in slots if pid and (line := line_of(pid)) is not None}
 
     def mark_used(self, ids: Iterable[str]) -> bool:
         """Record that these papers' keys left the library, as
@@ -593,16 +622,18 @@ def _open_saved(path: Path, fields: Iterable[str] | None) -> SavedSearch | None:
 
         index = SearchIndex.from_state(state, load)
         line_of: Callable[[str], _Line | None]
+        placement = None
         if scan is not None:
             bibfile_docs = scan.tables.get("bibfiles") or {}
             line_of = scan.papers.get
         else:
-            line_of = _Placement(
-                index, ids, offsets, sizes, sums, logged[0] if logged else {}
-            ).line_of
+            placement = _Placement(index, ids, offsets, sizes, sums, logged[0] if logged else {})
+            line_of = placement.line_of
         bibfiles = {name: BibFile.from_doc(doc) for name, doc in bibfile_docs.items()}
         view = SavedSearch(path, fd, signature, index, keys, line_of, bibfiles)
+        view._placement = placement
         if scan is not None:
+            view._scan = scan
             view.caught_up = "scan"
             view.catch_up(ids, _differing(ids, sums, scan.papers))
         elif logged is not None:
@@ -615,6 +646,28 @@ def _open_saved(path: Path, fields: Iterable[str] | None) -> SavedSearch | None:
     except BaseException:
         os.close(fd)
         raise
+
+
+def _outer_tables(fd: int, size: int, lines: Iterable[_Line]) -> dict[str, dict[str, Any]]:
+    """The tables of the file other than the papers (which come first and last of
+    its lines known), read from before the first paper's line and after the last's;
+    ValueError when those bytes are not that."""
+    from .storage import parse_library_bytes
+
+    lines = list(lines)
+    if not lines:
+        raise ValueError("no papers")
+    first = min(lines)[0]
+    offset, length, _crc = max(lines)
+    last = offset + length
+    head = os.pread(fd, first, 0)
+    tail = os.pread(fd, size - last, last)
+    if not head.endswith(b'\n"papers": {\n') or not tail.startswith(b'\n  "~": {}\n}'):
+        raise ValueError("not in the layout the index follows")
+    tables = parse_library_bytes(head + tail[1:], Path("index"))
+    if tables is None:
+        raise ValueError("not in the layout the index follows")
+    return tables
 
 
 def _differing(
@@ -654,6 +707,7 @@ class _Placement:
         self._slot_of = index.slot_of  # (unchanged papers keep their slots)
         self._offsets, self._sizes, self._sums = offsets, sizes, sums
         self._changed = sorted(changes)
+        self.unchanged = not changes
         self._shift = [0]
         self._lines: dict[str, _Line] = {}
         if not changes:
@@ -674,6 +728,11 @@ class _Placement:
             after = bisect_left(in_file, paper_id)
             anchor = offsets[order[after]] if after < len(order) else end
             self._lines[paper_id] = (anchor + self._shift[i], line[1], line[2])
+
+    def saved_lines(self, slots: list[str]) -> dict[str, _Line]:
+        """Every paper's line, where no write moved any (``unchanged``)."""
+        saved = zip(self._offsets, self._sizes, self._sums, strict=True)
+        return {pid: line for pid, line in zip(slots, saved, strict=True) if pid}
 
     def line_of(self, paper_id: str) -> _Line | None:
         line = self._lines.get(paper_id)
@@ -728,10 +787,8 @@ def capture(library: Library) -> Capture | None:
     if signature is None:
         return None
     state = library.index.state()
-    keys = []
-    for paper_id in state[3]:
-        paper = library.get(paper_id) if paper_id else None
-        keys.append(_keys_of(paper) if paper is not None else "")
+    held = library.keys_by_paper()
+    keys = ["\0".join(held.get(paper_id, ())) if paper_id else "" for paper_id in state[3]]
     bibfile_docs = {name: bibfile.to_doc() for name, bibfile in library.bibfiles.items()}
     return Capture(library.path, signature, state, keys, bibfile_docs)
 

@@ -17,7 +17,8 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-from collections.abc import Iterable, Iterator
+import zlib
+from collections.abc import Generator, Iterable, Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -116,8 +117,157 @@ def _refuse_repeated_members(raw: bytes, data: dict[str, dict[str, Any]], path: 
     json.loads(raw, object_pairs_hook=members)
 
 
+# Where a document's line lies in one version of the library file, and its checksum:
+# (offset, length, crc32), the line without its newline.
+Line = tuple[int, int, int]
+_COPY = 8 << 20
+
+
+class LineTable(MutableMapping[str, dict[str, Any]]):
+    """A table of the library file read lazily: each document stays where it is in
+    the file (one version, held open) until it is asked for.
+
+    At 150k papers, decoding every document costs seconds and most of a gigabyte;
+    a program that shows 40 papers and changes a few needs neither. A document
+    asked for by item (as TinyDB does to change one) is decoded and kept as a dict,
+    to be encoded afresh on the next write; every other line is copied into the next
+    write byte for byte, after its checksum is checked (see :func:`dump_library`).
+    Reading a document without claiming it: :meth:`line`.
+    """
+
+    def __init__(self, fd: int, signature: Signature, lines: dict[str, Line]) -> None:
+        self._fd = fd
+        self._retired = -1  # the previous version's file, for a reader still on it
+        self.signature = signature
+        self._entries: dict[str, Line | dict[str, Any]] = dict(lines)
+
+    def __del__(self) -> None:
+        self.close()
+
+    # -- the mapping TinyDB sees -------------------------------------------------
+    def __getitem__(self, doc_id: str) -> dict[str, Any]:
+        entry = self._entries[doc_id]
+        if type(entry) is tuple:
+            entry = self._entries[doc_id] = document_of_line(self.line(doc_id), self.path_hint)
+        return entry  # type: ignore[return-value]
+
+    def __setitem__(self, doc_id: str, doc: dict[str, Any]) -> None:
+        self._entries[doc_id] = doc
+
+    def __delitem__(self, doc_id: str) -> None:
+        del self._entries[doc_id]
+
+    def pop(self, doc_id: str, *default: Any) -> Any:
+        return self._entries.pop(doc_id, *default)
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self._entries
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    # -- ours --------------------------------------------------------------------
+    path_hint = ""
+
+    def where(self, doc_id: str) -> Line | None:
+        """Where the document's line lies in the file read (None: changed here)."""
+        entry = self._entries.get(doc_id)
+        return entry if type(entry) is tuple else None
+
+    def _placed(self, doc_id: str) -> Line:
+        where = self.where(doc_id)
+        if where is None:
+            raise KeyError(doc_id)
+        return where
+
+    def line(self, doc_id: str) -> bytes:
+        """The document's line in the file read, checked against its checksum (an
+        OSError if it is not the line expected)."""
+        for attempt in (1, 2):
+            # (another thread may move the table to a new version meanwhile: read
+            # again with the new one)
+            fd = self._fd
+            offset, length, crc = self._placed(doc_id)
+            try:
+                data = os.pread(fd, length, offset)
+            except OSError:
+                if attempt == 2:
+                    raise
+                continue
+            if len(data) == length and zlib.crc32(data) == crc:
+                return data
+        raise OSError(f"document {doc_id!r} is not where it was read")
+
+    def lines(self) -> dict[str, Line]:
+        """Every unchanged document's line."""
+        return {k: v for k, v in self._entries.items() if type(v) is tuple}
+
+    def copy_lines(self, doc_ids: list[str]) -> Iterator[bytes]:
+        """The lines of ``doc_ids`` (unchanged, in file order), each checked, read a
+        few megabytes at a time, each with the newline before it."""
+        i = 0
+        where = [self._placed(doc_id) for doc_id in doc_ids]
+        while i < len(doc_ids):
+            start, length, _crc = where[i]
+            end = start + length
+            j = i + 1
+            while j < len(doc_ids) and end - start < _COPY:
+                offset, length, _crc = where[j]
+                if offset != end + 1:
+                    break
+                end = offset + length
+                j += 1
+            data = os.pread(self._fd, end - start, start)
+            if len(data) != end - start:
+                raise OSError("the library file ended early")
+            view = memoryview(data)
+            crc32 = zlib.crc32
+            for doc_id, (offset, length, crc) in zip(doc_ids[i:j], where[i:j], strict=True):
+                piece = view[offset - start : offset - start + length]
+                if crc32(piece) != crc:
+                    raise OSError(f"document {doc_id!r} is not where it was read")
+                yield b"\n" + piece
+            i = j
+
+    def rebase(self, fd: int, signature: Signature, lines: dict[str, Line]) -> None:
+        """The table as written to a new version of the file (``fd``)."""
+        if self._retired >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self._retired)
+        self._retired = self._fd
+        self._entries = dict(lines)
+        self._fd, self.signature = fd, signature
+
+    def close(self) -> None:
+        """Close the file (done when the table is no longer used)."""
+        for fd in (self._fd, self._retired):
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self._fd = self._retired = -1
+
+
+def document_of_line(line: bytes, path: str = "") -> dict[str, Any]:
+    """The document one line of the library file holds (``  "id": {...},``)."""
+    try:
+        doc = orjson.loads(line[line.index(b": ", 3) + 2 : -1])
+    except (ValueError, orjson.JSONDecodeError):
+        doc = None
+    if not isinstance(doc, dict):
+        raise LibraryError(
+            f"cannot read library {path}: a line is not one JSON object; "
+            "the file was left untouched"
+        )
+    return doc
+
+
 def dump_library(
-    data: dict[str, dict[str, Any]], cache: dict[str, dict[str, bytes]] | None = None
+    data: dict[str, dict[str, Any]],
+    cache: dict[str, dict[str, bytes]] | None = None,
+    placed: dict[str, Line] | None = None,
 ) -> Iterator[bytes]:
     """Serialise tables with one document per line, in id order (stable, diff- and
     merge-friendly, fast).
@@ -129,22 +279,64 @@ def dump_library(
     one-paper change costs no encoding of the others; lines encoded are added to it;
     whoever changes or removes a document must drop its line first
     (:meth:`AtomicJSONStorage.forget`).
+
+    A :class:`LineTable`'s unchanged lines are copied from the file it was read
+    from; ``placed`` then receives where each of its lines lies in the new file.
     """
     dumps = orjson.dumps
     end = b"\n  " + dumps(END_MARK) + b": {}\n}"
+    at = 1
     yield b"{"
     for index, (table, docs) in enumerate(data.items()):
+        head = (b",\n" if index else b"\n") + dumps(table) + b": {"
+        at += len(head)
+        yield head
+        if isinstance(docs, LineTable):
+            at = yield from _dump_lines(docs, at, placed if placed is not None else {})
+            yield end
+            at += len(end)
+            continue
         lines_of = cache.setdefault(table, {}) if cache is not None else None
-        yield (b",\n" if index else b"\n") + dumps(table) + b": {"
         for doc_id in sorted(docs):
             line = None if lines_of is None else lines_of.get(doc_id)
             if line is None:
                 line = b"\n  " + dumps(doc_id) + b": " + dumps(docs[doc_id]) + b","
                 if lines_of is not None:
                     lines_of[doc_id] = line
+            at += len(line)
             yield line
         yield end
+        at += len(end)
     yield b"\n}\n"
+
+
+def _dump_lines(table: LineTable, at: int, placed: dict[str, Line]) -> Generator[bytes, None, int]:
+    """A :class:`LineTable`'s lines in id order, from position ``at`` of the file
+    written: runs of unchanged lines copied, changed documents encoded. Records each
+    line's place in ``placed``; returns the position after the last."""
+    dumps = orjson.dumps
+    run: list[str] = []
+
+    def copied() -> Iterator[bytes]:
+        nonlocal at
+        for doc_id, line in zip(run, table.copy_lines(run), strict=True):
+            crc = table._placed(doc_id)[2]  # (checked on copy)
+            placed[doc_id] = (at + 1, len(line) - 1, crc)
+            at += len(line)
+            yield line
+        run.clear()
+
+    for doc_id in sorted(table):
+        if table.where(doc_id) is not None:
+            run.append(doc_id)
+            continue
+        yield from copied()
+        line = b"\n  " + dumps(doc_id) + b": " + dumps(table[doc_id]) + b","
+        placed[doc_id] = (at + 1, len(line) - 1, zlib.crc32(memoryview(line)[1:]))
+        at += len(line)
+        yield line
+    yield from copied()
+    return at
 
 
 def atomic_write_bytes(path: Path, payload: bytes | Iterable[bytes]) -> None:
@@ -198,6 +390,15 @@ class AtomicJSONStorage(Storage):
     def signature(self) -> Signature | None:
         """Signature of the file as this storage last read or wrote it."""
         return self._signature
+
+    def adopt(self, data: dict[str, dict[str, Any]], signature: Signature) -> None:
+        """Take ``data`` as the file's content at version ``signature`` (a table in
+        it may be a :class:`LineTable`, read from that version)."""
+        self._data = data
+        self._signature = signature
+        self._loaded = True
+        self._encoded.clear()
+        self._writes = 0
 
     def remove_stale_temps(self) -> None:
         """Delete temp files a killed writer left behind (ours only). Call only under
@@ -267,9 +468,10 @@ class AtomicJSONStorage(Storage):
 
     def _flush(self) -> None:
         assert self._data is not None
+        placed: dict[str, Line] = {}
         try:
             cache = self._encoded if self._writes else None
-            atomic_write_bytes(self.path, dump_library(self._data, cache))
+            atomic_write_bytes(self.path, dump_library(self._data, cache, placed))
         except OSError as exc:
             self.invalidate()
             raise LibraryError(f"cannot write library {self.path}: {exc.strerror or exc}") from None
@@ -278,3 +480,20 @@ class AtomicJSONStorage(Storage):
             raise
         self._signature = file_signature(self.path)
         self._writes += 1
+        for table in self._data.values():
+            if isinstance(table, LineTable):
+                self._rebase(table, placed)
+
+    def _rebase(self, table: LineTable, placed: dict[str, Line]) -> None:
+        """Read ``table``'s papers from the file just written, where they were put."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError:
+            self._signature = None  # (read again before the next write)
+            return
+        st = os.fstat(fd)
+        if (st.st_ino, st.st_size, st.st_mtime_ns) != self._signature:
+            os.close(fd)
+            self._signature = None
+            return
+        table.rebase(fd, self._signature, placed)

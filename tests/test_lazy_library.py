@@ -1,0 +1,262 @@
+"""A library opened from its saved search index (``Library.open(lazy=True)``, as the
+TUI opens it) reads papers from the file only when they are needed, and in every
+other respect is the library a full load gives: the same answers, the same checks,
+and the same bytes written for the same changes."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from readinglist.bench.synth import synthetic_papers
+from readinglist.core import library as library_module
+from readinglist.core import searchcache
+from readinglist.core.changes import Change
+from readinglist.core.errors import LibraryError
+from readinglist.core.importers import parse_file
+from readinglist.core.library import Library
+from readinglist.core.model import Paper
+
+DATA = Path(__file__).parent / "data"
+QUERIES = ["atention", "graph neural netw", "tag:to-read", "status:read", "key:smith", "fresh"]
+
+
+def _library(path: Path, n: int = 400) -> Library:
+    library = Library.open(path)
+    library.import_papers(synthetic_papers(n, seed=7), label="synthetic")
+    library.import_parsed(parse_file(DATA / "rich.bib"))
+    some = [p.id for p in library.papers[:30]]
+    library.edit(some, Change(add_tags=("to-read",)))
+    library.edit(some[:8], Change(fields={"status": "read", "rating": 4}))
+    library.index  # noqa: B018 (built, so that it can be saved)
+    assert searchcache.save(library)
+    return library
+
+
+def _state(library: Library) -> tuple[object, ...]:
+    """Everything a reader can ask of a library."""
+    papers = {p.id: p for p in library}
+    keys = {key: p.id for p in papers.values() for key in (p.key, *p.aliases)}
+    found = {q: [h.paper.id for h in library.search(q)] for q in QUERIES}
+    return (
+        papers,
+        {key: library.by_key(key).id for key in keys},  # type: ignore[union-attr]
+        library.tag_counts(),
+        library.status_counts(),
+        {name: b.to_doc() for name, b in library.bibfiles.items()},
+        found,
+    )
+
+
+@pytest.fixture
+def steady(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """Ids and times made in order (from the start again on each call), so that two
+    runs of the same changes write the same bytes."""
+
+    def restart() -> None:
+        counter = itertools.count(1)
+        seconds = itertools.count(1)
+        monkeypatch.setattr(library_module, "new_id", lambda: f"ZZ{next(counter):024d}")
+        monkeypatch.setattr(
+            library_module, "now_iso", lambda: f"2030-01-01T00:00:{next(seconds) % 60:02d}Z"
+        )
+
+    restart()
+    return restart
+
+
+def test_a_lazy_library_reads_only_the_papers_it_is_asked_for(tmp_path: Path) -> None:
+    _library(tmp_path / "library.json")
+    library = Library.open(tmp_path / "library.json", lazy=True)
+    assert library.lazy
+    assert len(library) == 400 + len(parse_file(DATA / "rich.bib").papers)
+    read = library._papers._read  # type: ignore[attr-defined]
+    assert read == {}
+    hits = library.search("graph neural netw", limit=10)
+    assert 0 < len(read) <= 60, len(read)
+    assert hits[0].paper == Library.open(library.path).get(hits[0].paper.id)
+
+
+def test_a_lazy_library_answers_as_a_full_load(tmp_path: Path) -> None:
+    path = tmp_path / "library.json"
+    _library(path)
+    eager, lazy = Library.open(path), Library.open(path, lazy=True)
+    assert lazy.lazy
+    assert _state(lazy) == _state(eager)
+    assert lazy.tag_counts()["to-read"] == 30
+
+
+def test_without_a_saved_index_the_library_is_read_whole(tmp_path: Path) -> None:
+    path = tmp_path / "library.json"
+    _library(path)
+    searchcache.index_path(path).unlink()
+    library = Library.open(path, lazy=True)
+    assert not library.lazy
+    assert len(library) > 400
+
+
+def _changes(library: Library) -> None:
+    """Every kind of change, one after another."""
+    papers = sorted(library, key=lambda p: p.id)
+    library.edit([papers[3].id, papers[4].id], Change(add_tags=("fresh",)))
+    library.edit([papers[5].id], Change(fields={"title": "A Title Changed Here"}))
+    library.delete([papers[6].id])
+    library.add(Paper(title="Graph Attention Distillation", year=2024, authors=("Lee, Ann",)))
+    library.import_parsed(parse_file(DATA / "rich.bib"), tags=("again",), tag_existing=True)
+    library.rekey(papers[7].id, "renamed2024")
+    library.merge(papers[8].id, [papers[9].id])
+    library.mark_used([papers[10].id, papers[11].id])
+    library.undo()
+    library.undo()
+
+
+def test_changes_made_lazily_write_the_bytes_a_full_load_writes(
+    tmp_path: Path, steady: Callable[[], None]
+) -> None:
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir()
+    _library(one / "library.json")
+    shutil.copytree(one, two, dirs_exist_ok=True)
+    eager = Library.open(one / "library.json")
+    steady()
+    _changes(eager)
+    steady()
+    lazy = Library.open(two / "library.json", lazy=True)
+    assert lazy.lazy
+    _changes(lazy)
+    assert lazy.lazy  # never fell back to reading everything
+    assert (two / "library.json").read_bytes() == (one / "library.json").read_bytes()
+    assert _state(lazy) == _state(Library.open(two / "library.json"))
+
+
+def test_a_lazy_library_catches_up_with_another_process(tmp_path: Path) -> None:
+    path = tmp_path / "library.json"
+    _library(path)
+    lazy = Library.open(path, lazy=True)
+    papers = sorted(lazy, key=lambda p: p.id)
+    lazy.search("graph")  # some papers read, the rest not
+    other = Library.open(path)
+    other.edit([papers[20].id, papers[21].id], Change(add_tags=("fresh",)))
+    other.edit([papers[22].id], Change(fields={"title": "Fresh Attention Revisited"}))
+    other.delete([papers[23].id])
+    other.add(Paper(title="Fresh Graph Distillation", key="newcomer2024", year=2024))
+    # its own change, made to the file as it is now, under the lock
+    lazy.edit([papers[20].id], Change(fields={"status": "read"}))
+    assert lazy.lazy
+    assert "fresh" in lazy.get(papers[20].id).tags  # type: ignore[union-attr]
+    assert lazy.get(papers[23].id) is None
+    assert lazy.by_key("newcomer2024") is not None
+    assert _state(lazy) == _state(Library.open(path))
+    assert "newcomer2024" in [h.paper.key for h in lazy.search("fresh graph distil")]
+    assert papers[22].id in [h.paper.id for h in lazy.search("fresh revisited")]
+    reference = Library.open(path)
+    for query in (papers[22].title, papers[23].title, "fresh"):
+        found = [h.paper.id for h in lazy.search(query)]
+        assert found == [h.paper.id for h in reference.search(query)], query
+
+
+def test_a_bad_paper_written_by_another_program_is_refused_lazily_too(tmp_path: Path) -> None:
+    path = tmp_path / "library.json"
+    _library(path)
+    lazy = Library.open(path, lazy=True)
+    victim = sorted(lazy, key=lambda p: p.id)[50]
+    data = path.read_bytes()
+    start = data.index(f'"{victim.id}": {{'.encode())
+    end = data.index(b"\n", start)
+    line = data[start:end].replace(b'"entry_type":', b'"entry_type":7,"was":')
+    assert line != data[start:end]
+    path.write_bytes(data[:start] + line + data[end:])
+    with pytest.raises(LibraryError, match=r"entry_type.*left untouched"):
+        lazy.edit([victim.id], Change(add_tags=("x",)))
+    assert path.read_bytes() == data[:start] + line + data[end:]
+
+
+def test_a_key_two_papers_hold_after_another_program_is_refused_lazily(tmp_path: Path) -> None:
+    path = tmp_path / "library.json"
+    _library(path)
+    lazy = Library.open(path, lazy=True)
+    first, second = sorted(lazy, key=lambda p: p.id)[60:62]
+    data = path.read_bytes()
+    start = data.index(f'"{second.id}": {{'.encode())
+    end = data.index(b"\n", start)
+    line = data[start:end].replace(
+        f'"key":"{second.key}"'.encode(), f'"key":"{first.key}"'.encode()
+    )
+    assert line != data[start:end]
+    path.write_bytes(data[:start] + line + data[end:])
+    with pytest.raises(LibraryError, match="belongs to two papers"):
+        lazy.edit([first.id], Change(add_tags=("x",)))
+    with pytest.raises(LibraryError, match="belongs to two papers"):
+        Library.open(path)
+
+
+def test_a_line_changed_in_place_is_never_copied_into_a_write(tmp_path: Path) -> None:
+    """A program that rewrites the file in place (same inode) while the library is
+    open: the lines read are checked before they are copied."""
+    path = tmp_path / "library.json"
+    _library(path)
+    lazy = Library.open(path, lazy=True)
+    papers = sorted(lazy, key=lambda p: p.id)
+    before = path.stat()
+    with open(path, "r+b") as handle:
+        data = handle.read()
+        handle.seek(data.index(papers[90].title.encode()))
+        handle.write(b"X")
+    # the same size and time: a change the library's signature cannot see
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert not lazy.changed_on_disk()
+    written = path.read_bytes()
+    with pytest.raises(LibraryError, match="cannot write"):
+        lazy.edit([papers[1].id], Change(add_tags=("x",)))
+    assert path.read_bytes() == written
+
+
+def test_a_restored_index_keeps_finding_keys_after_edits(tmp_path: Path) -> None:
+    """An index read back from disk forgets a key only once, and never brings back
+    its old postings (``key:`` found nothing after any edit of the paper)."""
+    path = tmp_path / "library.json"
+    _library(path)
+    lazy = Library.open(path, lazy=True)
+    first, second = sorted(lazy, key=lambda p: p.id)[:2]
+    lazy.edit([first.id], Change(fields={"doi": "10.1/x"}))
+    assert [h.paper.id for h in lazy.search(f"key:{first.key}")] == [first.id]
+    lazy.rekey(second.id, "zzrenamed2024")
+    assert [h.paper.id for h in lazy.search("key:zzrenamed")] == [second.id]
+    assert second.id not in [h.paper.id for h in lazy.search(f"key:{second.key}")]
+    # and so does the index saved from it
+    assert searchcache.save(lazy)
+    again = Library.open(path, lazy=True)
+    assert [h.paper.id for h in again.search(f"key:{first.key}")] == [first.id]
+    assert [h.paper.id for h in again.search("key:zzrenamed")] == [second.id]
+    reference = Library.open(path)
+    for query in (f"key:{first.key}", f"key:{second.key}", "key:zz"):
+        found = [h.paper.id for h in again.search(query)]
+        assert found == [h.paper.id for h in reference.search(query)], query
+
+
+def test_an_index_far_behind_the_file_is_saved_again_without_reading_papers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "library.json"
+    _library(path)
+    other = Library.open(path)
+    many = [p.id for p in sorted(other, key=lambda p: p.id)[: searchcache.RESAVE_AFTER + 5]]
+    other.edit(many, Change(add_tags=("batch",)))
+    lazy = Library.open(path, lazy=True)
+    assert lazy.lazy and lazy.index_outdated
+    read = lazy._papers._read  # type: ignore[attr-defined]
+    assert searchcache.save(lazy)
+    assert read == {}  # saved from the index and the keys alone
+    view = searchcache.open_saved(path)
+    assert view is not None
+    with view:
+        assert (view.caught_up, view.changed) == ("", 0)
+        assert [h.paper.id for h in view.search("tag:batch")] == [
+            h.paper.id for h in Library.open(path).search("tag:batch")
+        ]
+    assert not Library.open(path, lazy=True).index_outdated
