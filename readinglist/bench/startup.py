@@ -47,12 +47,14 @@ async def _refreshed(app: App[None]) -> None:
     await done.wait()
 
 
-async def _measure(path: Path, keypresses: int) -> dict[str, float]:
+async def _measure(path: Path, keypresses: int, *, lazy: bool = False) -> dict[str, float]:
+    """``lazy``: open the library as the TUI does (from the saved search index, if
+    there is one)."""
     from ..tui.app import create_app
     from ..tui.screens.main import MainScreen
 
     started = time.perf_counter()
-    library = Library.open(path)
+    library = Library.open(path, lazy=lazy)
     loaded = time.perf_counter()
     app = create_app(library, Settings())
     async with app.run_test(size=SIZE):

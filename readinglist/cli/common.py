@@ -55,7 +55,9 @@ class Env:
             warn(f"warning: {warnings.pop(0)}")
         return settings
 
-    def library(self, settings: Settings | None = None) -> Library:
+    def library(self, settings: Settings | None = None, *, lazy: bool = False) -> Library:
+        """The library, opened once; ``lazy`` (the TUI) reads papers as they are
+        needed where the saved search index allows (see :meth:`Library.open`)."""
         if self._library is None:
             settings = settings or self.settings()
             if self.demo:
@@ -73,6 +75,7 @@ class Env:
                     library_path(self.db),
                     key_pattern=settings.key_pattern,
                     search_fields=settings.search_fields,
+                    lazy=lazy,
                 )
             self._library = library
         return self._library

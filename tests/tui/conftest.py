@@ -14,6 +14,7 @@ from textual.widgets import Input
 from readinglist.core.config import Settings
 from readinglist.core.library import SCHEMA_VERSION, Library
 from readinglist.core.model import Paper, Source
+from readinglist.core.searchcache import save
 from readinglist.core.storage import dump_library
 from readinglist.tui.app import ReadingListApp, create_app
 from readinglist.tui.screens.main import DETAIL_DELAY_S, MainScreen
@@ -102,9 +103,19 @@ def write_library(path: Path, papers: list[Paper]) -> Path:
     return path
 
 
-@pytest.fixture
-def library(tmp_path: Path) -> Library:
-    return Library.open(write_library(tmp_path / "library.json", PAPERS))
+@pytest.fixture(params=["full", "lazy"])
+def library(tmp_path: Path, request: pytest.FixtureRequest) -> Library:
+    """The library as the TUI gets it: read whole, or (as ``readinglist`` opens it
+    once an index is saved beside it) from the saved index, papers read as needed."""
+    path = write_library(tmp_path / "library.json", PAPERS)
+    if request.param == "full":
+        return Library.open(path)
+    built = Library.open(path)
+    built.index  # noqa: B018 (built, to be saved)
+    assert save(built)
+    library = Library.open(path, lazy=True)
+    assert library.lazy
+    return library
 
 
 @pytest.fixture

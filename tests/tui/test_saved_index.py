@@ -4,6 +4,9 @@ one it builds so that the next start (and one-shot queries) need not build it.""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
+
+import pytest
 
 from readinglist.core import searchcache
 from readinglist.core.changes import Change
@@ -11,7 +14,13 @@ from readinglist.core.library import Library
 from readinglist.core.searchcache import index_path, open_saved
 from readinglist.tui.app import ReadingListApp
 
-from .conftest import main_screen, settle, shown_keys
+from .conftest import PAPERS, main_screen, settle, shown_keys, write_library
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Library:
+    """Read whole (these tests are about a library read whole and the index it builds)."""
+    return Library.open(write_library(tmp_path / "library.json", PAPERS))
 
 
 async def _type(pilot, text: str) -> list[str]:  # type: ignore[no-untyped-def]
@@ -63,3 +72,53 @@ async def test_the_tui_searches_from_the_saved_index_and_keeps_it_current(
         await pilot.press("escape", "escape")
         assert await _type(pilot, "tag:reread") == ["hinton2015distilling"]
     assert index_path(library.path).stat().st_mtime_ns == saved_at  # nothing to save
+
+
+async def test_a_library_opened_from_its_saved_index_is_browsed_and_edited_as_one_read_whole(
+    library: Library, make_app: Callable[..., ReadingListApp]
+) -> None:
+    """As ``readinglist`` opens a library with an index saved beside it: the first
+    screen, a search and an edit from the keyboard read only the papers they show."""
+    from readinglist.core.config import Settings
+    from readinglist.tui.app import create_app
+
+    library.index  # noqa: B018
+    assert searchcache.save(library)
+    lazy = Library.open(library.path, lazy=True)
+    assert lazy.lazy
+    async with make_app().run_test() as pilot, create_app(lazy, Settings()).run_test() as lp:
+        await settle(pilot)
+        await settle(lp)
+        assert shown_keys(lp) == shown_keys(pilot)
+        assert main_screen(lp).library.tag_counts() == library.tag_counts()
+        current = main_screen(lp).paper_list.current
+        assert current is not None and current.paper.status == "unread"
+        await lp.press("s")  # the status of the paper under the cursor
+        await settle(lp)
+        assert await _type(lp, "distiling") == await _type(pilot, "distiling")
+    reread = Library.open(library.path)
+    changed = reread.get(current.paper.id)
+    assert changed is not None and changed.status == "reading"
+    assert {p.id: p for p in lazy} == {p.id: p for p in reread}
+    assert lazy.lazy
+
+
+async def test_the_tui_saves_again_an_index_far_behind_the_file(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from readinglist.core.config import Settings
+    from readinglist.tui.app import create_app
+
+    library.index  # noqa: B018
+    assert searchcache.save(library)
+    monkeypatch.setattr(searchcache, "RESAVE_AFTER", 2)
+    library.edit([p.id for p in PAPERS[:3]], Change(add_tags=("batch",)))
+    lazy = Library.open(library.path, lazy=True)
+    assert lazy.lazy and lazy.index_outdated
+    async with create_app(lazy, Settings()).run_test() as pilot:
+        await settle(pilot)
+        assert await _type(pilot, "tag:batch") == _full(library, "tag:batch")
+    view = open_saved(library.path)
+    assert view is not None
+    with view:
+        assert (view.caught_up, view.changed, view.signature) == ("", 0, lazy.file_signature)

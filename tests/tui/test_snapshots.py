@@ -18,7 +18,14 @@ from readinglist.core.changes import Change
 from readinglist.core.library import Library
 from readinglist.tui.app import ReadingListApp
 
-from .conftest import settle
+from .conftest import PAPERS, settle, write_library
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Library:
+    """Read whole (screens are the same however the library was opened)."""
+    return Library.open(write_library(tmp_path / "library.json", PAPERS))
+
 
 SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
 SUN = "01J0000000000000000000000D"

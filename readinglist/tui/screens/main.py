@@ -270,6 +270,12 @@ class MainScreen(PaperScreen):
             signature = self.library.file_signature
         if papers is None:
             self._index_ready.set()
+            if self.library.index_outdated:  # (opened from an index far behind the file)
+                with self.library_lock:
+                    taken = searchcache.capture(self.library)
+                    self.library.index_outdated = False
+                if taken is not None:
+                    taken.write()
             return
         # The index saved beside the library, if it is of the version loaded (or
         # catches up with it); else titles, authors, tags and keys first (fast), so
