@@ -394,12 +394,6 @@ class Library:
         paper_id = self._keys.get(key)
         return self._papers.get(paper_id) if paper_id else None
 
-    def _tagged(self) -> Iterable[Paper]:
-        """Papers that may have tags (read lazily: only those the index has tagged)."""
-        if self._lines is None or self._index is None:
-            return self._papers.values()
-        return map(self._papers.__getitem__, self._index.tagged())
-
     def keys_by_paper(self) -> dict[str, list[str]]:
         """Each paper's citation key and aliases (without reading the papers)."""
         held: dict[str, list[str]] = {}
@@ -408,12 +402,30 @@ class Library:
         return held
 
     def tag_counts(self) -> dict[str, int]:
+        """Each tag, spelled as a paper has it, and how many papers have it.
+
+        Tags that differ only in case are one tag. A library read lazily counts
+        from the search index without reading every tagged paper: tags that differ
+        in accents too are then one (as ``tag:`` finds them)."""
+        if self._lines is not None and self._index is not None:
+            return self._indexed_tag_counts(self._index)
         counts: dict[str, int] = {}
         spelling: dict[str, str] = {}
-        for paper in self._tagged():
+        for paper in self._papers.values():
             for tag in paper.tags:
                 name = spelling.setdefault(tag.casefold(), tag)
                 counts[name] = counts.get(name, 0) + 1
+        return dict(sorted(counts.items(), key=lambda kv: kv[0].casefold()))
+
+    def _indexed_tag_counts(self, index: SearchIndex) -> dict[str, int]:
+        from .tokens import fold
+
+        counts: dict[str, int] = {}
+        for folded, (count, paper_id) in index.tag_tally().items():
+            paper = self._papers.get(paper_id)
+            names = [t for t in (paper.tags if paper else ()) if fold(t.strip()) == folded]
+            name = names[0] if names else folded
+            counts[name] = counts.get(name, 0) + count
         return dict(sorted(counts.items(), key=lambda kv: kv[0].casefold()))
 
     def status_counts(self) -> dict[str, int]:
@@ -1011,6 +1023,9 @@ class _Listing(Sequence["Hit"]):
 
     def __len__(self) -> int:
         return len(self.papers)
+
+    def ids(self) -> list[str]:
+        return [p.id for p in self.papers]
 
     @overload
     def __getitem__(self, index: int) -> Hit: ...

@@ -192,6 +192,11 @@ class SearchResults(Sequence["Hit"]):
     def __len__(self) -> int:
         return len(self._papers)
 
+    def ids(self) -> list[str]:
+        """The matching papers' ids in rank order, without reading the papers."""
+        known = getattr(self._papers, "ids", None)  # (a lazy sequence knows them)
+        return known() if known is not None else [p.id for p in self._papers]
+
     @overload
     def __getitem__(self, index: int) -> Hit: ...
     @overload

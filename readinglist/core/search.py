@@ -158,6 +158,9 @@ class _Ranked(Sequence[Paper]):
             paper = self._read[i] = self._index.paper_now(self._ids[i])
         return paper
 
+    def ids(self) -> list[str]:
+        return list(self._ids)
+
     def reordered(self, order: list[int]) -> _Ranked:
         """The first ``len(order)`` papers in that order, the rest as they are."""
         moved = _Ranked.__new__(_Ranked)
@@ -898,13 +901,16 @@ class SearchIndex:
         """Each slot's paper id ("" for a slot no longer used); not to be changed."""
         return self._ids
 
-    def tagged(self) -> list[str]:
-        """The ids of the papers with a tag."""
-        slots: set[int] = set()
-        for postings in self._tags.values():
-            slots.update(postings)
-        ids = self._ids
-        return [ids[s] for s in sorted(slots) if self._alive[s] and ids[s]]
+    def tag_tally(self) -> dict[str, tuple[int, str]]:
+        """Each tag (folded, as ``tag:`` matches it): how many papers have it, and
+        the id of one of them."""
+        alive, ids = self._alive, self._ids
+        tally: dict[str, tuple[int, str]] = {}
+        for tag, slots in self._tags.items():
+            live = [s for s in slots if alive[s] and ids[s]]
+            if live:
+                tally[tag] = (len(set(live)), ids[live[0]])
+        return tally
 
     def status_counts(self) -> dict[str, int]:
         """How many papers have each status."""

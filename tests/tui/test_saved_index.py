@@ -122,3 +122,39 @@ async def test_the_tui_saves_again_an_index_far_behind_the_file(
     assert view is not None
     with view:
         assert (view.caught_up, view.changed, view.signature) == ("", 0, lazy.file_signature)
+
+
+async def test_a_library_opened_from_its_index_reads_only_the_papers_it_shows(
+    tmp_path: Path,
+) -> None:
+    """Browsing a large library opened lazily: the first screen, a search, clearing
+    it (the cursor stays on its paper, far down the list) and marking every paper
+    read the rows shown and a sample for the columns, not the library."""
+    from readinglist.bench.synth import synthetic_papers
+    from readinglist.core.config import Settings
+    from readinglist.tui.app import create_app
+
+    built = Library.open(tmp_path / "library.json")
+    built.import_papers(synthetic_papers(3000, seed=3))
+    built.index  # noqa: B018
+    assert searchcache.save(built)
+    oldest = built.newest_first()[-1]
+    lazy = Library.open(built.path, lazy=True)
+    assert lazy.lazy
+    read = lazy._papers._read  # type: ignore[attr-defined]
+    async with create_app(lazy, Settings()).run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert 0 < len(read) <= 600
+        screen = main_screen(pilot)
+        screen.search_box.value = f"key:{oldest.key}"
+        await settle(pilot)
+        assert shown_keys(pilot)[:1] == [oldest.key]
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+        assert len(screen.paper_list.hits) == 3000
+        current = screen.paper_list.current
+        assert current is not None and current.paper.id == oldest.id
+        await pilot.press("a")  # mark every paper shown
+        await settle(pilot)
+        assert len(screen.paper_list.marks) == 3000
+    assert len(read) <= 700, len(read)

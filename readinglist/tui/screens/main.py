@@ -34,7 +34,7 @@ from ...core.storage import Signature, file_signature
 from ..bindings import MAIN_BINDINGS
 from ..edits import PapersChanged, Selection
 from ..widgets.detail import DetailPane
-from ..widgets.paper_list import HitLike, PaperList
+from ..widgets.paper_list import HitLike, PaperList, hit_ids, position
 from ..widgets.sidebar import Sidebar
 from .base import PaperScreen
 from .detail import DetailScreen
@@ -209,7 +209,7 @@ class MainScreen(PaperScreen):
             delta > 0
             and current is not None
             and current.id != from_id
-            and not any(h.paper.id == from_id for h in self.paper_list.hits)
+            and position(self.paper_list.hits, from_id) is None
         ):
             return current
         self.paper_list.move_cursor(self.paper_list.cursor + delta)
@@ -440,7 +440,7 @@ class MainScreen(PaperScreen):
 
     def action_mark_all(self) -> None:
         papers = self.paper_list
-        papers.set_marks(papers.marks | {h.paper.id for h in papers.hits})
+        papers.set_marks(papers.marks | set(hit_ids(papers.hits)))
 
     def action_clear_marks(self) -> None:
         self.paper_list.set_marks(())

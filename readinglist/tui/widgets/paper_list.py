@@ -114,6 +114,21 @@ class ColumnNeeds:
         )
 
 
+def hit_ids(hits: Sequence[HitLike]) -> list[str]:
+    """The ids of the papers ``hits`` shows, in order: without reading every paper
+    where the results know them (a library read lazily reads a paper when shown)."""
+    known = getattr(hits, "ids", None)
+    return known() if known is not None else [h.paper.id for h in hits]
+
+
+def position(hits: Sequence[HitLike], paper_id: str) -> int | None:
+    """Where the paper ``paper_id`` is among ``hits`` (None: not shown)."""
+    try:
+        return hit_ids(hits).index(paper_id)
+    except ValueError:
+        return None
+
+
 def stars(rating: int | None) -> str:
     return "★" * rating if rating else ""
 
@@ -253,9 +268,10 @@ class PaperList(ScrollView, can_focus=True):
         """Show new results; the cursor stays on ``keep_id`` when it is still shown."""
         self._hits = hits
         self._needs = ColumnNeeds.of(hits)
-        row = 0
+        row: int | None = 0
         if keep_id is not None:
-            row = next((i for i, h in enumerate(hits) if h.paper.id == keep_id), self._cursor)
+            row = position(hits, keep_id)
+        row = self._cursor if row is None else row
         self._cursor = max(0, min(row, len(hits) - 1))
         self.virtual_size = Size(self.size.width, len(hits) + 1)
         self._scroll_to_cursor()
@@ -266,7 +282,8 @@ class PaperList(ScrollView, can_focus=True):
         """Marked papers among the shown ones (marks of hidden papers are kept, not acted on)."""
         if not self.marks:
             return []
-        return [h.paper for h in self._hits if h.paper.id in self.marks]
+        hits = self._hits
+        return [hits[i].paper for i, pid in enumerate(hit_ids(hits)) if pid in self.marks]
 
     def set_marks(self, ids: Iterable[str]) -> None:
         self.marks = set(ids)
