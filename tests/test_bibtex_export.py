@@ -396,10 +396,12 @@ def test_cited_keys_in_markdown(tmp_path: Path) -> None:
     ]
 
 
-def test_an_entry_type_a_reader_would_not_take_is_written_as_misc() -> None:
+@pytest.mark.parametrize("entry_type", ["A-", "STRING", "Preamble", "comment"])
+def test_an_entry_type_a_reader_would_not_take_is_written_as_misc(entry_type: str) -> None:
     """A hand-typed type with a hyphen ("@a-{") is read back as a comment, not an
-    entry: it is written as @misc so the paper stays in the file."""
-    bib = export_bibtex([Paper("A paper", key="one", entry_type="A-"), Paper("B", key="two")])
+    entry, and "@string{" or "@preamble{" (any case) as a macro or a preamble: such a
+    type is written as @misc so the paper stays in the file."""
+    bib = export_bibtex([Paper("A paper", key="one", entry_type=entry_type), Paper("B", key="two")])
     assert re.findall(r"^@(\w+)\{([^,]+),", bib, flags=re.MULTILINE) == [
         ("misc", "one"),
         ("misc", "two"),

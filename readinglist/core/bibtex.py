@@ -53,8 +53,10 @@ def _reading_rules() -> ModuleType:
 
 _FIELD_NAME = re.compile(r"[A-Za-z][\w\-:.+]*")
 _AND_WORD = re.compile(r"(?<!\S)and(?!\S)", re.IGNORECASE)
-# What a .bib reader takes for an entry type: "@a-{" is read as a comment, not an entry.
+# What a .bib reader takes for an entry type: "@a-{" is read as a comment, not an entry,
+# and "@string{", "@preamble{", "@comment{" (in any case) are not entries either.
 _ENTRY_TYPE = re.compile(r"[a-z][a-z0-9_]*")
+_NOT_ENTRIES = frozenset({"string", "preamble", "comment"})
 
 
 @functools.lru_cache(maxsize=65536)
@@ -149,9 +151,11 @@ def _plain(paper: Paper, name: str) -> str:
 @functools.lru_cache(maxsize=1024)
 def _entry_type(stored: str) -> str:
     """The entry type as written: lower case, ``misc`` when there is none or it is
-    not a name BibTeX reads."""
+    not a name BibTeX reads as an entry's."""
     entry_type = stored.strip().lower() or "misc"
-    return entry_type if _ENTRY_TYPE.fullmatch(entry_type) else "misc"
+    if entry_type in _NOT_ENTRIES or not _ENTRY_TYPE.fullmatch(entry_type):
+        return "misc"
+    return entry_type
 
 
 _INNERMOST_GROUP = re.compile(r"\{[^{}]*\}")
