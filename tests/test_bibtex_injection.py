@@ -203,11 +203,12 @@ def test_arbitrary_text_in_every_field_exports_parseable_bibtex(tmp_path: Path) 
 
     check()
     # One biber run for every example (biber takes a second to start): keys made
-    # unique across examples, each entry's head being the only line starting with @.
+    # unique across examples (a prefix of one width: "x1" + "1a" is not "x11" + "a"),
+    # each entry's head being the only line starting with @.
     counter = iter(range(1_000_000))
     heads = re.compile(r"^@(\w+)\{([^,\n]*),$", re.MULTILINE)
     combined = "\n".join(
-        heads.sub(lambda m: f"@{m[1]}{{x{next(counter)}{m[2]},", bib) for bib in exports
+        heads.sub(lambda m: f"@{m[1]}{{x{next(counter):07d}{m[2]},", bib) for bib in exports
     )
     assert len(_blocks_are_entries(combined)) == next(counter)
     errors = biber_errors(combined, tmp_path)

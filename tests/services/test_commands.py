@@ -305,7 +305,9 @@ def test_resolve_applies_a_verified_match_and_undo_takes_it_back(
     assert [r.arg("search_query") for r in searches] == [VISION_PHRASE]
     assert cli("--db", db, "undo", "--list").out.splitlines()[0] == "resolve 1 paper"
     assert cli("--db", db, "undo").code == 0
-    assert Library.open(db).get(listed.id) == listed
+    undone = Library.open(db).get(listed.id)
+    assert undone is not None  # as it was, but for the time of the change (the undo's)
+    assert replace(undone, updated=listed.updated) == listed and undone.updated >= listed.updated
 
 
 def test_resolve_never_overwrites_a_field_the_paper_has(cli, online: LocalServer, db: Path) -> None:  # type: ignore[no-untyped-def]
