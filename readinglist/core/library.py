@@ -1053,13 +1053,14 @@ class _LazyPapers(MutableMapping[str, Paper]):
         paper = self._set.get(paper_id) or self._read.get(paper_id)
         if paper is not None:
             return paper
-        where = self._table.where(paper_id)
-        if where is None:
-            if paper_id not in self._table:
-                raise KeyError(paper_id)
-            return checked_paper(self._path, paper_id, self._table[paper_id])
         try:
             line = self._table.line(paper_id)
+        except KeyError:
+            # Not in the file read: changed here (or being changed, by another thread).
+            paper = self._set.get(paper_id)
+            if paper is not None:
+                return paper
+            return checked_paper(self._path, paper_id, self._table[paper_id])
         except OSError as exc:
             raise LibraryError(
                 f"cannot read library {self._path}: {exc}; the file was left untouched"
