@@ -8,13 +8,18 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from readinglist.bench.synth import synthetic_papers
+from readinglist.core import changes as changes_module
 from readinglist.core import library as library_module
+from readinglist.core import model as model_module
 from readinglist.core import searchcache
 from readinglist.core.changes import Change
 from readinglist.core.errors import LibraryError
@@ -62,9 +67,12 @@ def steady(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
         counter = itertools.count(1)
         seconds = itertools.count(1)
         monkeypatch.setattr(library_module, "new_id", lambda: f"ZZ{next(counter):024d}")
-        monkeypatch.setattr(
-            library_module, "now_iso", lambda: f"2030-01-01T00:00:{next(seconds) % 60:02d}Z"
-        )
+
+        def now() -> str:
+            return f"2030-01-01T00:00:{next(seconds) % 60:02d}Z"
+
+        for module in (library_module, changes_module, model_module):
+            monkeypatch.setattr(module, "now_iso", now)
 
     restart()
     return restart
@@ -260,3 +268,80 @@ def test_an_index_far_behind_the_file_is_saved_again_without_reading_papers(
             h.paper.id for h in Library.open(path).search("tag:batch")
         ]
     assert not Library.open(path, lazy=True).index_outdated
+
+
+WRITER = """
+import sys
+from readinglist.core.changes import Change
+from readinglist.core.library import Library
+db, tag, how, ids = sys.argv[1:5]
+library = Library.open(db, lazy=how == "lazy")
+assert library.lazy == (how == "lazy")
+for paper_id in ids.split(","):
+    library.edit([paper_id], Change(add_tags=(tag,)))
+"""
+
+
+def test_lazy_and_full_writers_in_several_processes_lose_no_change(tmp_path: Path) -> None:
+    path = tmp_path / "library.json"
+    _library(path)
+    ids = sorted(p.id for p in Library.open(path))
+    groups = [ids[n::4][:40] for n in range(4)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(path), f"p{n}", how, ",".join(groups[n])],
+            stderr=subprocess.PIPE,
+        )
+        for n, how in enumerate(["full", "lazy", "lazy"])
+    ]
+    lazy = Library.open(path, lazy=True)
+    deadline = time.monotonic() + 60
+    while not lazy.changed_on_disk() and time.monotonic() < deadline:
+        time.sleep(0.005)  # (from the first write of another process on)
+    for paper_id in groups[3]:
+        lazy.edit([paper_id], Change(add_tags=("p3",)))
+    for proc in procs:
+        _, err = proc.communicate(timeout=180)
+        assert proc.returncode == 0, err.decode()
+    final = Library.open(path)
+    for n, group in enumerate(groups):
+        assert all(f"p{n}" in final.get(pid).tags for pid in group)  # type: ignore[union-attr]
+        assert final.tag_counts()[f"p{n}"] == 40
+    lazy.reload()
+    assert lazy.lazy
+    assert _state(lazy) == _state(final)
+
+
+def test_commands_on_a_library_with_a_saved_index_write_what_a_full_load_writes(
+    tmp_path: Path,
+    cli,  # type: ignore[no-untyped-def]
+    steady: Callable[[], None],
+) -> None:
+    """A command opens the library from its saved index (reading only the papers it
+    changes) and writes exactly what it writes after reading the library whole."""
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir()
+    _library(one / "library.json")
+    shutil.copytree(one, two, dirs_exist_ok=True)
+    searchcache.index_path(one / "library.json").unlink()  # read whole there
+    keys = sorted(p.key for p in Library.open(one / "library.json"))
+    commands = [
+        ["tag", "--key", keys[1], "--key", keys[2], "+fresh", "-to-read"],
+        ["status", "--key", keys[3], "read"],
+        ["note", keys[4], "read", "again"],
+        ["rekey", keys[5], "renamed2024"],
+        ["rm", "--yes", "--key", keys[6]],
+        ["merge", keys[7], keys[8]],
+        ["undo"],
+        ["tag", "graph neural", "+gnn"],
+        ["export", "--key", keys[9]],
+    ]
+    outputs = {}
+    for where in (one, two):
+        steady()
+        db = where / "library.json"
+        outputs[where] = [cli("--db", db, *command) for command in commands]
+        assert all(result.code == 0 for result in outputs[where]), outputs[where]
+    assert outputs[one] == outputs[two]
+    assert (two / "library.json").read_bytes() == (one / "library.json").read_bytes()
+    assert searchcache.index_path(two / "library.json").exists()

@@ -174,7 +174,7 @@ def cli(ctx: click.Context, db: str | None, config: str | None, demo: bool) -> i
     if ctx.invoked_subcommand is not None:
         return EXIT_OK
     settings, warnings = env.load_settings()
-    library = env.library(settings, lazy=True)
+    library = env.library(settings)
     from ..tui.app import create_app
 
     create_app(library, settings, warnings=warnings).run()

@@ -55,9 +55,10 @@ class Env:
             warn(f"warning: {warnings.pop(0)}")
         return settings
 
-    def library(self, settings: Settings | None = None, *, lazy: bool = False) -> Library:
-        """The library, opened once; ``lazy`` (the TUI) reads papers as they are
-        needed where the saved search index allows (see :meth:`Library.open`)."""
+    def library(self, settings: Settings | None = None) -> Library:
+        """The library, opened once: from the search index saved beside it where it
+        can (papers read as they are needed: a command that changes one paper of
+        150k reads that one; see :meth:`Library.open`), else read whole."""
         if self._library is None:
             settings = settings or self.settings()
             if self.demo:
@@ -75,7 +76,7 @@ class Env:
                     library_path(self.db),
                     key_pattern=settings.key_pattern,
                     search_fields=settings.search_fields,
-                    lazy=lazy,
+                    lazy=True,
                 )
             self._library = library
         return self._library
@@ -157,7 +158,7 @@ class Env:
 def _close_keys(library: Library, key: str) -> str:
     from rapidfuzz import process
 
-    keys = [p.key for p in library]
+    keys = [key for held in library.keys_by_paper().values() for key in held]
     close = [k for k, _score, _i in process.extract(key, keys, limit=3, score_cutoff=75)]
     return f" (did you mean {', '.join(close)}?)" if close else ""
 
