@@ -149,3 +149,20 @@ def require_root(what: str) -> None:
     if os.environ.get("READINGLIST_REQUIRE_TOOLS"):
         pytest.fail(message + "; READINGLIST_REQUIRE_TOOLS is set")
     pytest.skip(message)
+
+
+def mixed_library(path: Path, n: int, *, seed: int, tagged: int, read: int) -> Any:
+    """A library of ``n`` synthetic papers and the rich ``.bib``: the first ``tagged``
+    papers tagged ``to-read``, the first ``read`` of them read and rated 4."""
+    from readinglist.bench.synth import synthetic_papers
+    from readinglist.core.changes import Change
+    from readinglist.core.importers import parse_file
+    from readinglist.core.library import Library
+
+    library = Library.open(path)
+    library.import_papers(synthetic_papers(n, seed=seed), label="synthetic")
+    library.import_parsed(parse_file(DATA / "rich.bib"))
+    some = [p.id for p in library.papers[:tagged]]
+    library.edit(some, Change(add_tags=("to-read",)))
+    library.edit(some[:read], Change(fields={"status": "read", "rating": 4}))
+    return library

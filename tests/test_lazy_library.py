@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from readinglist.bench.synth import synthetic_papers
 from readinglist.core import changes as changes_module
 from readinglist.core import library as library_module
 from readinglist.core import model as model_module
@@ -27,17 +26,14 @@ from readinglist.core.importers import parse_file
 from readinglist.core.library import Library
 from readinglist.core.model import Paper
 
+from .conftest import mixed_library
+
 DATA = Path(__file__).parent / "data"
 QUERIES = ["atention", "graph neural netw", "tag:to-read", "status:read", "key:smith", "fresh"]
 
 
 def _library(path: Path, n: int = 400) -> Library:
-    library = Library.open(path)
-    library.import_papers(synthetic_papers(n, seed=7), label="synthetic")
-    library.import_parsed(parse_file(DATA / "rich.bib"))
-    some = [p.id for p in library.papers[:30]]
-    library.edit(some, Change(add_tags=("to-read",)))
-    library.edit(some[:8], Change(fields={"status": "read", "rating": 4}))
+    library: Library = mixed_library(path, n, seed=7, tagged=30, read=8)
     library.index  # noqa: B018 (built, so that it can be saved)
     assert searchcache.save(library)
     return library

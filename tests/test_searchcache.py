@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from readinglist.bench.synth import synthetic_papers
 from readinglist.core import searchcache
 from readinglist.core.changes import Change
-from readinglist.core.importers import parse_file
 from readinglist.core.library import Library
 from readinglist.core.model import Paper
 from readinglist.core.searchcache import index_path, log_path, open_saved
+
+from .conftest import mixed_library
 
 DATA = Path(__file__).parent / "data"
 
@@ -41,13 +41,7 @@ QUERIES = [
 
 
 def _library(tmp_path: Path, n: int = 600) -> Library:
-    path = tmp_path / "library.json"
-    library = Library.open(path)
-    library.import_papers(synthetic_papers(n, seed=5), label="synthetic")
-    library.import_parsed(parse_file(DATA / "rich.bib"))
-    some = [p.id for p in library.papers[:40]]
-    library.edit(some, Change(add_tags=("to-read",)))
-    library.edit(some[:10], Change(fields={"status": "read", "rating": 4}))
+    library: Library = mixed_library(tmp_path / "library.json", n, seed=5, tagged=40, read=10)
     return library
 
 
