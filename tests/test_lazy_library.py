@@ -341,3 +341,22 @@ def test_commands_on_a_library_with_a_saved_index_write_what_a_full_load_writes(
     assert outputs[one] == outputs[two]
     assert (two / "library.json").read_bytes() == (one / "library.json").read_bytes()
     assert searchcache.index_path(two / "library.json").exists()
+
+
+def test_a_key_marked_used_is_not_indexed_again_but_searches_give_the_new_version(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "library.json"
+    _library(path)
+    lazy = Library.open(path, lazy=True)
+    index = lazy.index
+    hits = lazy.search("graph neural netw", limit=5)
+    ids = [h.paper.id for h in hits]
+    assert ids and not any(h.paper.key_used for h in hits)
+    terms_before = index.state()[14:20]  # postings, tags, sources, letters, keys
+    lazy.mark_used(ids)
+    assert index.state()[14:20] == terms_before  # nothing posted or unposted
+    again = lazy.search("graph neural netw", limit=5)
+    assert [h.paper.id for h in again] == ids
+    assert all(h.paper.key_used for h in again)
+    assert _state(lazy) == _state(Library.open(path))

@@ -500,8 +500,10 @@ class Library:
         self._touched = None
         self._index = index
 
-    def _note_change(self, paper_id: str, before: Paper | None) -> None:
-        """Keep the search index (or a pending snapshot) in step with one paper."""
+    def _note_change(self, paper_id: str, before: Paper | None, *, searched: bool = True) -> None:
+        """Keep the search index (or a pending snapshot) in step with one paper; a
+        change no search can see (not ``searched``) only hands the index the new
+        version."""
         if self._touched is not None:
             self._touched.add(paper_id)
         if self._index is None:
@@ -514,8 +516,10 @@ class Library:
                 self._index.remove(paper_id)
         elif before is None:
             self._index.add(paper)
-        else:
+        elif searched:
             self._index.update(paper)
+        else:
+            self._index.hold(paper)
 
     # -- transactions --------------------------------------------------------------
     @contextlib.contextmanager
@@ -636,7 +640,9 @@ class Library:
             self._unsearched.discard(paper.id)
         return prints
 
-    def _replace(self, papers: Sequence[Paper]) -> None:
+    def _replace(self, papers: Sequence[Paper], before: Sequence[Paper] = ()) -> None:
+        """Store new versions of papers; ``before``, if given, holds the versions
+        they replace, in the same order (read already: not read again)."""
         if not papers:
             return
         docs = {p.id: p.to_doc() for p in papers}
@@ -649,18 +655,19 @@ class Library:
         doc_ids = [p.id for p in papers]
         self._table.update(rewrite, doc_ids=doc_ids)  # type: ignore[arg-type]
         self._storage.forget(PAPERS_TABLE, doc_ids)
-        for paper in papers:
-            old = self._papers[paper.id]
+        olds = before or [self._papers[paper.id] for paper in papers]
+        for paper, old in zip(papers, olds, strict=True):
             if self._dupes_index is not None:
                 self._dupes_index.remove(old)
                 self._dupes_index.add(paper)
             self._unindex_keys(old)
             self._index_keys(paper)
             self._papers[paper.id] = paper
-            self._note_change(paper.id, old)
+            quiet = unsearched(old, paper)
+            self._note_change(paper.id, old, searched=not quiet)
             # (unseen by search only if every change to it in this write was)
             first = paper.id not in self._written
-            if unsearched(old, paper) and (first or paper.id in self._unsearched):
+            if quiet and (first or paper.id in self._unsearched):
                 self._unsearched.add(paper.id)
             else:
                 self._unsearched.discard(paper.id)
@@ -868,7 +875,7 @@ class Library:
             with self.transaction():
                 stamp = now_iso()
                 fresh = [p for p in map(self._papers.get, ids) if p is not None and not p.key_used]
-                self._replace([replace(p, key_used=stamp) for p in fresh])
+                self._replace([replace(p, key_used=stamp) for p in fresh], fresh)
         except LibraryError:
             pass
 

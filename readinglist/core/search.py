@@ -885,6 +885,14 @@ class SearchIndex:
             paper = None if slot is None else self._papers[slot]
         return paper if paper is not None else Paper(title="", id=paper_id)
 
+    def hold(self, paper: Paper) -> None:
+        """Hold ``paper`` as its slot's paper, not indexed again: a new version that
+        differs from the indexed one only where no search looks (a key marked used)."""
+        with self._lock:
+            slot = self._slot_of.get(paper.id)
+            if slot is not None:
+                self._papers[slot] = paper
+
     def know(self, paper: Paper) -> None:
         """Hold ``paper`` as its slot's paper if the slot has not read it yet: the
         version indexed, given before it changes (a restored index would otherwise
