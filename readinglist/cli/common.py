@@ -55,10 +55,12 @@ class Env:
             warn(f"warning: {warnings.pop(0)}")
         return settings
 
-    def library(self, settings: Settings | None = None) -> Library:
+    def library(self, settings: Settings | None = None, *, whole: bool = False) -> Library:
         """The library, opened once: from the search index saved beside it where it
         can (papers read as they are needed: a command that changes one paper of
-        150k reads that one; see :meth:`Library.open`), else read whole."""
+        150k reads that one; see :meth:`Library.open`), else read whole. A command
+        that reads every paper asks for the library ``whole``: one parse of the file
+        is faster than reading it paper by paper."""
         if self._library is None:
             settings = settings or self.settings()
             if self.demo:
@@ -76,7 +78,7 @@ class Env:
                     library_path(self.db),
                     key_pattern=settings.key_pattern,
                     search_fields=settings.search_fields,
-                    lazy=True,
+                    lazy=not whole,
                 )
             self._library = library
         return self._library
@@ -128,7 +130,7 @@ class Env:
                     self._view = view  # (open until the process ends: see mark_used)
                     return papers
             fallback = True
-        library = self.library()
+        library = self.library(whole=not query.strip())
         papers = [hit.paper for hit in library.search(query, limit=limit)]
         if fallback and library.index_ready:
             from ..core.searchcache import save

@@ -31,7 +31,7 @@ def cmd_duplicates(env: Env, query: tuple[str, ...], as_json: bool) -> int:
     """
     from ..core.merge import DuplicateIndex
 
-    library = env.library()
+    library = env.library(whole=not query)
     # Oldest first: a group starts with the paper that was there first.
     found = library.search(" ".join(query)) if query else None
     papers = [h.paper for h in found] if found is not None else list(library)

@@ -109,7 +109,7 @@ def cmd_import(
         if isinstance(answer, int):
             return answer
         fetched = answer
-    library = env.library()
+    library = env.library(whole=True)  # (matching duplicates reads every paper)
     for name, result in parsed:
         report = library.import_parsed(
             result, tags=tags, tag_existing=tag_existing, progress=_progress_printer()
@@ -198,7 +198,7 @@ def cmd_add(
         abstract=abstract,
         entry_type=entry_type.lower(),
     )
-    report = env.library().import_papers([paper])
+    report = env.library(whole=True).import_papers([paper])
     if report.unchanged:
         print("readinglist: already in the library; nothing changed", file=sys.stderr)
     print((report.added + report.merged + report.unchanged)[0].key)

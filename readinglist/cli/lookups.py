@@ -96,7 +96,7 @@ def add_identifiers(env: Env, queries: Sequence[str], tags: Sequence[str]) -> in
     if not papers:
         return EXIT_BAD_INPUT
     label = f"add {valid[0]}" if len(valid) == 1 else f"add {len(papers)} papers"
-    report = env.library().import_papers(papers, tags=tags, label=label)
+    report = env.library(whole=True).import_papers(papers, tags=tags, label=label)
     for note in report.notes:
         warn(note)
     if report.unchanged and not report.added and not report.merged:

@@ -147,7 +147,9 @@ def cmd_export(
         if not wanted:
             return no_match("no cited paper is in the library")
     # Everything, newest first (as an empty query lists it), without loading search.
-    papers = env.select(query, wanted) if query or wanted else env.library().newest_first()
+    papers = (
+        env.select(query, wanted) if query or wanted else env.library(whole=True).newest_first()
+    )
     if not papers:
         return no_match()
     chunks = export_bibtex_utf8(
@@ -266,7 +268,7 @@ def cmd_stats(env: Env) -> int:
     """Counts by status, tag and year."""
     from ..core.model import STATUSES
 
-    library = env.library()
+    library = env.library(whole=True)
     lines = [f"papers: {len(library)}"]
     statuses = library.status_counts()
     lines.append("status: " + ", ".join(f"{s} {statuses.get(s, 0)}" for s in STATUSES))
