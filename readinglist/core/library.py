@@ -215,8 +215,7 @@ class Library:
         except LibraryError:
             os.close(fd)
             return False
-        table = LineTable(fd, view.signature, lines)
-        table.path_hint = str(self.path)
+        table = LineTable(fd, view.signature, lines, self.path)
         tables[PAPERS_TABLE] = table  # type: ignore[assignment]
         self._adopt(table, tables)
         self._keys, self._bibfiles = keys, bibfiles
@@ -258,7 +257,7 @@ class Library:
         differs from the one read before (checked as a full load checks them); False
         when only a full load will do (a file not in the layout written here, another
         schema, many changes)."""
-        from .searchcache import MAX_CHANGES, _scan
+        from .searchcache import MAX_CHANGES, scan_file
 
         old = self._lines
         assert old is not None and isinstance(self._papers, _LazyPapers)
@@ -271,7 +270,7 @@ class Library:
         keep = False
         try:
             st = os.fstat(fd)
-            scan = _scan(fd, st.st_size)
+            scan = scan_file(fd, st.st_size)
             if scan is None:
                 return False
             meta = scan.tables.get(META_TABLE) or {}
@@ -284,8 +283,7 @@ class Library:
             changed.extend(pid for pid in old if pid not in scan.papers)
             if len(changed) > MAX_CHANGES:
                 return False
-            table = LineTable(fd, (st.st_ino, st.st_size, st.st_mtime_ns), scan.papers)
-            table.path_hint = str(self.path)
+            table = LineTable(fd, (st.st_ino, st.st_size, st.st_mtime_ns), scan.papers, self.path)
             fresh = _LazyPapers(self.path, table)
             before = {pid: self._papers.get(pid) for pid in changed}
             after = {pid: fresh.get(pid) for pid in changed}  # (each checked)

@@ -175,7 +175,7 @@ _id_closed = methodcaller("startswith", b'": {', _ID_END)
 
 
 @dataclass(slots=True)
-class _Scan:
+class Scan:
     """Where every paper's line lies in one version of a library file, and the
     other tables' documents (few and small), decoded (in the file's order, the papers
     table among them, empty)."""
@@ -184,7 +184,7 @@ class _Scan:
     tables: dict[str, dict[str, Any]]
 
 
-def _scan(fd: int, size: int) -> _Scan | None:
+def scan_file(fd: int, size: int) -> Scan | None:
     """Read a library file in the exact layout :func:`.storage.dump_library` writes;
     None for anything else (a hand-formatted file, an escaped paper id, a line that
     is not one document)."""
@@ -277,7 +277,7 @@ def _scan(fd: int, size: int) -> _Scan | None:
             break
     if state != "end":
         return None
-    return _Scan(papers, tables)
+    return Scan(papers, tables)
 
 
 def _all_papers(lines: list[bytes]) -> bool:
@@ -344,7 +344,7 @@ class SavedSearch:
         self._keys = keys  # each slot's key and aliases, joined by NUL
         self._line_of = line_of  # where a paper's line lies in the file read
         self.bibfiles: Mapping[str, BibFile] = bibfiles
-        self._scan: _Scan | None = None  # the file read whole, if it was
+        self._scan: Scan | None = None  # the file read whole, if it was
         self._placement: _Placement | None = None  # else where the lines were placed
         self.changed = 0  # papers re-indexed because their line changed
         self.caught_up = ""  # how: "log" (the writers' log), "scan" (read whole), "" (current)
@@ -597,7 +597,7 @@ def _open_saved(path: Path, fields: Iterable[str] | None) -> SavedSearch | None:
         if since != signature:
             logged = _logged_changes(path, since, signature)
             if logged is None:
-                scan = _scan(fd, st.st_size)
+                scan = scan_file(fd, st.st_size)
                 if scan is None:
                     raise ValueError("not in the layout the index follows")
                 meta = scan.tables.get("_meta") or {}
@@ -770,7 +770,7 @@ class Capture:
             st = os.fstat(fd)
             if (st.st_ino, st.st_size, st.st_mtime_ns) != self.signature:
                 return False
-            scan = _scan(fd, st.st_size)
+            scan = scan_file(fd, st.st_size)
         finally:
             os.close(fd)
         ids: list[str] = self.state[3]

@@ -135,8 +135,11 @@ class LineTable(MutableMapping[str, dict[str, Any]]):
     Reading a document without claiming it: :meth:`line`.
     """
 
-    def __init__(self, fd: int, signature: Signature, lines: dict[str, Line]) -> None:
+    def __init__(
+        self, fd: int, signature: Signature, lines: dict[str, Line], path: Path | str = ""
+    ) -> None:
         self._fd = fd
+        self._path = str(path)  # (named in errors)
         self._retired = -1  # the previous version's file, for a reader still on it
         self.signature = signature
         self._entries: dict[str, Line | dict[str, Any]] = dict(lines)
@@ -148,7 +151,7 @@ class LineTable(MutableMapping[str, dict[str, Any]]):
     def __getitem__(self, doc_id: str) -> dict[str, Any]:
         entry = self._entries[doc_id]
         if type(entry) is tuple:
-            entry = self._entries[doc_id] = document_of_line(self.line(doc_id), self.path_hint)
+            entry = self._entries[doc_id] = document_of_line(self.line(doc_id), self._path)
         return entry  # type: ignore[return-value]
 
     def __setitem__(self, doc_id: str, doc: dict[str, Any]) -> None:
@@ -170,8 +173,6 @@ class LineTable(MutableMapping[str, dict[str, Any]]):
         return len(self._entries)
 
     # -- ours --------------------------------------------------------------------
-    path_hint = ""
-
     def where(self, doc_id: str) -> Line | None:
         """Where the document's line lies in the file read (None: changed here)."""
         entry = self._entries.get(doc_id)
