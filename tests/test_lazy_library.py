@@ -360,3 +360,20 @@ def test_a_key_marked_used_is_not_indexed_again_but_searches_give_the_new_versio
     assert [h.paper.id for h in again] == ids
     assert all(h.paper.key_used for h in again)
     assert _state(lazy) == _state(Library.open(path))
+
+
+def test_a_library_reached_through_a_symlink_is_written_through_it_lazily(tmp_path: Path) -> None:
+    real = tmp_path / "data" / "library.json"
+    real.parent.mkdir()
+    _library(real)
+    link = tmp_path / "library.json"
+    link.symlink_to(real)
+    lazy = Library.open(link, lazy=True)
+    assert lazy.lazy
+    paper = sorted(lazy, key=lambda p: p.id)[5]
+    lazy.edit([paper.id], Change(add_tags=("through-link",)))
+    lazy.edit([paper.id], Change(fields={"status": "read"}))  # (read from the file written)
+    assert link.is_symlink() and link.resolve() == real
+    stored = Library.open(real).get(paper.id)
+    assert stored is not None and "through-link" in stored.tags and stored.status == "read"
+    assert _state(lazy) == _state(Library.open(real))
