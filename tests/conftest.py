@@ -7,7 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -149,6 +149,31 @@ def require_root(what: str) -> None:
     if os.environ.get("READINGLIST_REQUIRE_TOOLS"):
         pytest.fail(message + "; READINGLIST_REQUIRE_TOOLS is set")
     pytest.skip(message)
+
+
+@pytest.fixture
+def tmpfs(tmp_path: Path) -> Iterator[Callable[..., Path]]:
+    """Mount fresh tmpfs filesystems (root only); all are unmounted afterwards."""
+    mounted: list[Path] = []
+
+    def mount(size: str = "4m", name: str = "fs") -> Path:
+        require_root("mounting a tmpfs")
+        require_tool("mount", "apt-get install -y mount")
+        where = tmp_path / name
+        where.mkdir()
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "none", str(where)],
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0:
+            pytest.fail(f"cannot mount a tmpfs on {where} as root: {done.stderr.strip()}")
+        mounted.append(where)
+        return where
+
+    yield mount
+    for where in reversed(mounted):
+        subprocess.run(["umount", "-l", str(where)], check=False)
 
 
 def mixed_library(path: Path, n: int, *, seed: int, tagged: int, read: int) -> Any:

@@ -9,9 +9,9 @@ import pytest
 
 from readinglist.core.bibtex import export_bibtex
 from readinglist.core.bibupdate import existing_bib, update_bibtex, write_export
-from readinglist.core.history import BACKUPS_KEPT
 from readinglist.core.importers.bibtex import parse_bibtex
 from readinglist.core.library import Library
+from readinglist.core.library.history import BACKUPS_KEPT
 from readinglist.core.model import Paper
 
 from .conftest import DATA

@@ -23,7 +23,7 @@ import pytest
 from readinglist.core.files import is_our_temp, temp_name, write_bytes_safely
 from readinglist.core.library import Library
 
-from .conftest import DATA, Result, require_root, require_tool
+from .conftest import DATA, Result, require_tool
 
 LISTING = DATA / "daily-papers-blank-lines.txt"
 BIG_LISTING = DATA / "daily-papers-compact.txt"
@@ -59,31 +59,6 @@ def library_file(tmp_path: Path) -> Path:
     done = run("--db", db, "import", LISTING)
     assert done.returncode == 0, done.stderr
     return db
-
-
-@pytest.fixture
-def tmpfs(tmp_path: Path) -> Iterator[Callable[..., Path]]:
-    """Mount fresh tmpfs filesystems (root only); all are unmounted afterwards."""
-    mounted: list[Path] = []
-
-    def mount(size: str = "4m", name: str = "fs") -> Path:
-        require_root("mounting a tmpfs")
-        require_tool("mount", "apt-get install -y mount")
-        where = tmp_path / name
-        where.mkdir()
-        done = subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "none", str(where)],
-            capture_output=True,
-            text=True,
-        )
-        if done.returncode != 0:
-            pytest.fail(f"cannot mount a tmpfs on {where} as root: {done.stderr.strip()}")
-        mounted.append(where)
-        return where
-
-    yield mount
-    for where in reversed(mounted):
-        subprocess.run(["umount", "-l", str(where)], check=False)
 
 
 def make_device(folder: Path, name: str, major: int, minor: int) -> Path:

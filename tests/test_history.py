@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from readinglist.core.changes import Change, diff, revert
-from readinglist.core.history import HISTORY_DEPTH
 from readinglist.core.library import Library
+from readinglist.core.library.history import HISTORY_DEPTH
 from readinglist.core.model import Paper, Source
 
 from .conftest import run_process
@@ -42,7 +42,7 @@ def test_undo_leaves_a_field_changed_since_and_says_so(tmp_path: Path) -> None:
     # Someone edits the note directly in the file's paper (not through the history).
     other = Library.open(db)
     other.edit([a.id], Change(fields={"notes": "rewritten"}))
-    other.history.pop()  # as if that change had been made by an older version
+    other.history.drop_newest(other.history.newest())  # type: ignore[arg-type]  # as if that change had been made by an older version
     report = lib.undo()
     assert report is not None
     assert report.left_alone == [f"{a.key} notes"]
@@ -56,7 +56,7 @@ def test_undo_of_delete_restores_papers_and_reports_a_taken_key(tmp_path: Path) 
     lib, a, b = _two(db)
     lib.delete([a.id, b.id])
     lib.add(Paper("Someone else", key=a.key))  # takes a's key meanwhile
-    lib.history.pop()  # (only the delete is left to undo)
+    lib.history.drop_newest(lib.history.newest())  # type: ignore[arg-type]  # (only the delete is left to undo)
     report = lib.undo()
     assert report is not None and report.reverted == 2
     assert report.left_alone == [f"{a.key} (key now taken: restored as {a.key}a)"]
@@ -77,7 +77,7 @@ def test_undo_of_import_keeps_papers_edited_since(tmp_path: Path) -> None:
     )
     kept = report.added[0]
     lib.edit([kept.id], Change(fields={"status": "read"}))
-    lib.history.pop()  # forget the status change's entry: it happened "outside"
+    lib.history.drop_newest(lib.history.newest())  # type: ignore[arg-type]  # forget the status change's entry: it happened "outside"
     undo = lib.undo()
     assert undo is not None and undo.label == "import of today.txt"
     assert undo.left_alone == [f"{kept.key} (edited since it was added)"]

@@ -17,13 +17,14 @@ from pathlib import Path
 import pytest
 
 from readinglist.core import changes as changes_module
-from readinglist.core import library as library_module
 from readinglist.core import model as model_module
-from readinglist.core import searchcache
 from readinglist.core.changes import Change
 from readinglist.core.errors import LibraryError
 from readinglist.core.importers import parse_file
 from readinglist.core.library import Library
+from readinglist.core.library import library as library_module
+from readinglist.core.library.catchup import RESAVE_AFTER, open_view
+from readinglist.core.library.savedindex import index_path
 from readinglist.core.model import Paper
 
 from .conftest import mixed_library
@@ -35,7 +36,7 @@ QUERIES = ["atention", "graph neural netw", "tag:to-read", "status:read", "key:s
 def _library(path: Path, n: int = 400) -> Library:
     library: Library = mixed_library(path, n, seed=7, tagged=30, read=8)
     library.index  # noqa: B018 (built, so that it can be saved)
-    assert searchcache.save(library)
+    assert library.save_index()
     return library
 
 
@@ -79,7 +80,7 @@ def test_a_lazy_library_reads_only_the_papers_it_is_asked_for(tmp_path: Path) ->
     library = Library.open(tmp_path / "library.json", lazy=True)
     assert library.lazy
     assert len(library) == 400 + len(parse_file(DATA / "rich.bib").papers)
-    read = library._papers._read  # type: ignore[attr-defined]
+    read = library._store.papers._read  # type: ignore[attr-defined]
     assert read == {}
     hits = library.search("graph neural netw", limit=10)
     assert 0 < len(read) <= 60, len(read)
@@ -98,7 +99,7 @@ def test_a_lazy_library_answers_as_a_full_load(tmp_path: Path) -> None:
 def test_without_a_saved_index_the_library_is_read_whole(tmp_path: Path) -> None:
     path = tmp_path / "library.json"
     _library(path)
-    searchcache.index_path(path).unlink()
+    index_path(path).unlink()
     library = Library.open(path, lazy=True)
     assert not library.lazy
     assert len(library) > 400
@@ -233,7 +234,7 @@ def test_a_restored_index_keeps_finding_keys_after_edits(tmp_path: Path) -> None
     assert [h.paper.id for h in lazy.search("key:zzrenamed")] == [second.id]
     assert second.id not in [h.paper.id for h in lazy.search(f"key:{second.key}")]
     # and so does the index saved from it
-    assert searchcache.save(lazy)
+    assert lazy.save_index()
     again = Library.open(path, lazy=True)
     assert [h.paper.id for h in again.search(f"key:{first.key}")] == [first.id]
     assert [h.paper.id for h in again.search("key:zzrenamed")] == [second.id]
@@ -243,27 +244,51 @@ def test_a_restored_index_keeps_finding_keys_after_edits(tmp_path: Path) -> None
         assert found == [h.paper.id for h in reference.search(query)], query
 
 
-def test_an_index_far_behind_the_file_is_saved_again_without_reading_papers(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_change_to_many_papers_leaves_the_saved_index_current(tmp_path: Path) -> None:
+    """A change to more papers than are worth catching up one by one saves the
+    index again, also from a library read whole that had not built it."""
     path = tmp_path / "library.json"
     _library(path)
     other = Library.open(path)
-    many = [p.id for p in sorted(other, key=lambda p: p.id)[: searchcache.RESAVE_AFTER + 5]]
+    assert not other.index_ready
+    many = [p.id for p in sorted(other, key=lambda p: p.id)[: RESAVE_AFTER + 5]]
     other.edit(many, Change(add_tags=("batch",)))
-    lazy = Library.open(path, lazy=True)
-    assert lazy.lazy and lazy.index_outdated
-    read = lazy._papers._read  # type: ignore[attr-defined]
-    assert searchcache.save(lazy)
-    assert read == {}  # saved from the index and the keys alone
-    view = searchcache.open_saved(path)
+    view = open_view(path)
     assert view is not None
     with view:
         assert (view.caught_up, view.changed) == ("", 0)
         assert [h.paper.id for h in view.search("tag:batch")] == [
             h.paper.id for h in Library.open(path).search("tag:batch")
         ]
-    assert not Library.open(path, lazy=True).index_outdated
+
+
+def test_an_index_far_behind_the_file_is_saved_again_without_reading_papers(
+    tmp_path: Path,
+) -> None:
+    """Another program rewrote many papers' lines (no log): a library opened lazily
+    catches up by scanning the file, and its warm-up saves the index again from the
+    index and the keys alone."""
+    path = tmp_path / "library.json"
+    _library(path)
+    lines = path.read_bytes().split(b"\n")
+    edited = 0
+    for i, line in enumerate(lines):
+        if line.startswith(b'  "') and b'"status":"unread"' in line and edited <= RESAVE_AFTER:
+            lines[i] = line.replace(b'"status":"unread"', b'"status":"skipped"')
+            edited += 1
+    path.write_bytes(b"\n".join(lines))
+    lazy = Library.open(path, lazy=True)
+    assert lazy.lazy
+    read = lazy._store.papers._read  # type: ignore[attr-defined]
+    lazy.warm_index()
+    assert read == {}  # saved from the index and the keys alone
+    view = open_view(path)
+    assert view is not None
+    with view:
+        assert (view.caught_up, view.changed) == ("", 0)
+        assert [h.paper.id for h in view.search("status:skipped")] == [
+            h.paper.id for h in Library.open(path).search("status:skipped")
+        ]
 
 
 WRITER = """
@@ -319,7 +344,7 @@ def test_commands_on_a_library_with_a_saved_index_write_what_a_full_load_writes(
     one.mkdir()
     _library(one / "library.json")
     shutil.copytree(one, two, dirs_exist_ok=True)
-    searchcache.index_path(one / "library.json").unlink()  # read whole there
+    index_path(one / "library.json").unlink()  # read whole there
     keys = sorted(p.key for p in Library.open(one / "library.json"))
     commands = [
         ["tag", "--key", keys[1], "--key", keys[2], "+fresh", "-to-read"],
@@ -340,7 +365,7 @@ def test_commands_on_a_library_with_a_saved_index_write_what_a_full_load_writes(
         assert all(result.code == 0 for result in outputs[where]), outputs[where]
     assert outputs[one] == outputs[two]
     assert (two / "library.json").read_bytes() == (one / "library.json").read_bytes()
-    assert searchcache.index_path(two / "library.json").exists()
+    assert index_path(two / "library.json").exists()
 
 
 def test_a_key_marked_used_is_not_indexed_again_but_searches_give_the_new_version(

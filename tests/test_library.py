@@ -12,8 +12,8 @@ import pytest
 from readinglist.core.changes import Change
 from readinglist.core.errors import LibraryError
 from readinglist.core.library import SCHEMA_VERSION, Library
+from readinglist.core.library.fileformat import dump_library, parse_library_bytes
 from readinglist.core.model import Paper, Source
-from readinglist.core.storage import dump_library, parse_library_bytes
 
 
 def _paper(title: str, **kw: object) -> Paper:
@@ -59,7 +59,7 @@ def test_file_is_one_paper_per_line(tmp_path: Path) -> None:
 
 
 def test_dump_reuses_cached_lines_until_forgotten(tmp_path: Path) -> None:
-    from readinglist.core.storage import AtomicJSONStorage
+    from readinglist.core.library.tinystore import AtomicJSONStorage
 
     storage = AtomicJSONStorage(tmp_path / "x.json")
     storage.write({"papers": {"b": {"title": "b"}, "a": {"title": "a"}}})
@@ -83,7 +83,7 @@ def test_dump_reuses_cached_lines_until_forgotten(tmp_path: Path) -> None:
 
 def test_a_storage_keeps_encoded_lines_only_from_its_second_write_on(tmp_path: Path) -> None:
     """A process that writes once (an import) holds no copy of the file's lines."""
-    from readinglist.core.storage import AtomicJSONStorage
+    from readinglist.core.library.tinystore import AtomicJSONStorage
 
     path = tmp_path / "x.json"
     storage = AtomicJSONStorage(path)
@@ -109,7 +109,7 @@ def test_a_storage_keeps_encoded_lines_only_from_its_second_write_on(tmp_path: P
 def test_a_write_that_fails_while_encoding_leaves_the_file_whole(tmp_path: Path) -> None:
     """The file is written as it is encoded: a document that cannot be encoded, late in
     the file, leaves the old file as it was and no temp file behind."""
-    from readinglist.core.storage import AtomicJSONStorage
+    from readinglist.core.library.tinystore import AtomicJSONStorage
 
     path = tmp_path / "x.json"
     storage = AtomicJSONStorage(path)
@@ -342,23 +342,40 @@ def test_search_index_follows_edits_and_external_changes(tmp_path: Path) -> None
     assert not lib.search("transformers")
 
 
-def test_index_built_from_a_snapshot_catches_up_on_changes(tmp_path: Path) -> None:
+def test_index_warmed_up_in_a_worker_catches_up_on_changes_made_meanwhile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The TUI's warm-up builds the index from a snapshot without holding the
+    library: edits made by other threads meanwhile reach it when it is installed."""
+    import threading
+
     from readinglist.core.search import SearchIndex
 
     lib = Library.open(tmp_path / "lib.json")
     first, second = lib.import_papers([_paper("Alpha Networks"), _paper("Beta Networks")]).added
-    snapshot = lib.index_snapshot()
-    # Edits while the index is being built elsewhere:
+    built, go = threading.Event(), threading.Event()
+    build = SearchIndex.__init__
+
+    def slow_build(self: SearchIndex, *args: Any, **kwargs: Any) -> None:
+        build(self, *args, **kwargs)
+        built.set()
+        assert go.wait(10)
+
+    monkeypatch.setattr(SearchIndex, "__init__", slow_build)
+    worker = threading.Thread(target=lib.warm_index)
+    worker.start()
+    assert built.wait(10)  # built from the snapshot; not yet installed
     lib.delete([first.id])
     lib.edit([second.id], Change(fields={"title": "Gamma Networks"}))
     lib.add(_paper("Delta Networks"))
-    index = SearchIndex(snapshot)  # built from the old state
-    lib.install_index(index)
-    assert lib.index is index
+    go.set()
+    worker.join(10)
+    assert lib.index_ready
     assert sorted(h.paper.title for h in lib.search("networks")) == [
         "Delta Networks",
         "Gamma Networks",
     ]
+    assert not lib.search("alpha")  # (Beta keeps its key, betanetworks)
 
 
 def test_duplicates_within_one_import_merge_and_stay_findable(tmp_path: Path) -> None:

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from readinglist.core import searchcache
 from readinglist.core.changes import Change
-from readinglist.core.library import Library
+from readinglist.core.library import Library, Reader
+from readinglist.core.library.catchup import open_view
+from readinglist.core.library.changelog import log_path
+from readinglist.core.library.savedindex import index_path
 from readinglist.core.model import Paper
-from readinglist.core.searchcache import index_path, log_path, open_saved
 
 from .conftest import mixed_library
 
@@ -51,7 +52,7 @@ def _full(path: Path, query: str) -> list[str]:
 
 
 def _saved(path: Path, query: str) -> tuple[list[str], int]:
-    view = open_saved(path)
+    view = open_view(path)
     assert view is not None, "the saved index was not used"
     with view:
         return [hit.paper.key for hit in view.search(query)], view.changed
@@ -60,7 +61,7 @@ def _saved(path: Path, query: str) -> tuple[list[str], int]:
 def test_a_saved_index_answers_every_query_form_as_a_full_load(tmp_path: Path) -> None:
     library = _library(tmp_path)
     library.index  # noqa: B018 (built)
-    assert searchcache.save(library)
+    assert library.save_index()
     for query in QUERIES:
         found, changed = _saved(library.path, query)
         assert found == _full(library.path, query), query
@@ -71,8 +72,8 @@ def test_a_saved_index_answers_every_query_form_as_a_full_load(tmp_path: Path) -
 def test_a_query_reads_only_the_papers_it_ranks(tmp_path: Path) -> None:
     library = _library(tmp_path, n=2000)
     library.index  # noqa: B018
-    assert searchcache.save(library)
-    view = open_saved(library.path)
+    assert library.save_index()
+    view = open_view(library.path)
     assert view is not None
     read: list[str] = []
     paper = view.paper
@@ -104,12 +105,12 @@ def _change_elsewhere(library: Library) -> list[Paper]:
 def test_the_saved_index_catches_up_with_changes_made_since(tmp_path: Path, how: str) -> None:
     library = _library(tmp_path)
     library.index  # noqa: B018
-    assert searchcache.save(library)
+    assert library.save_index()
     papers = _change_elsewhere(library)
     if how == "scan":  # written by a tool that keeps no log (or an older version)
         log_path(library.path).unlink()
     for query in [*QUERIES, "fresh", "revisited", "newcomer", "distillation"]:
-        view = open_saved(library.path)
+        view = open_view(library.path)
         assert view is not None
         with view:
             found = [hit.paper.key for hit in view.search(query)]
@@ -122,7 +123,7 @@ def test_the_saved_index_catches_up_with_changes_made_since(tmp_path: Path, how:
 def test_a_log_that_does_not_match_the_file_is_caught_on_reading(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     library = _library(tmp_path)
     library.index  # noqa: B018
-    assert searchcache.save(library)
+    assert library.save_index()
     _change_elsewhere(library)
     # A log whose lengths are off by one: every line after the first change is
     # looked for in the wrong place.
@@ -137,7 +138,7 @@ def test_a_log_that_does_not_match_the_file_is_caught_on_reading(tmp_path: Path,
         result = cli("--db", library.path, "list", query)
         assert result.code == 0, result.err
         assert [line.split()[0] for line in result.out.splitlines()] == _full(library.path, query)
-    view = open_saved(library.path)  # the full load saved the index anew
+    view = open_view(library.path)  # the full load saved the index anew
     assert view is not None and view.caught_up == ""
     view.close()
     assert not log.exists()
@@ -146,18 +147,18 @@ def test_a_log_that_does_not_match_the_file_is_caught_on_reading(tmp_path: Path,
 def test_a_library_written_by_hand_is_left_to_the_full_load(tmp_path: Path) -> None:
     library = _library(tmp_path)
     library.index  # noqa: B018
-    assert searchcache.save(library)
+    assert library.save_index()
     # Same papers, formatted by another program: not the layout the index follows.
     data = json.loads(library.path.read_text(encoding="utf-8"))
     library.path.write_text(json.dumps(data, indent=4), encoding="utf-8")
-    assert open_saved(library.path) is None
+    assert open_view(library.path) is None
     assert _full(library.path, "attention")
 
 
 def test_a_hand_edit_the_load_refuses_is_refused_by_a_query_too(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     library = _library(tmp_path)
     library.index  # noqa: B018
-    assert searchcache.save(library)
+    assert library.save_index()
     first, second = library.papers[0], library.papers[1]
     text = library.path.read_text(encoding="utf-8")
     # A paper's key hand-edited to another paper's key: the load names both.
@@ -165,7 +166,7 @@ def test_a_hand_edit_the_load_refuses_is_refused_by_a_query_too(tmp_path: Path, 
     edited = line.replace(f'"key":"{second.key}"', f'"key":"{first.key}"')
     assert edited != line
     library.path.write_text(text.replace(line, edited), encoding="utf-8")
-    assert open_saved(library.path) is None
+    assert open_view(library.path) is None
     full = cli("--db", library.path, "list", "attention")
     assert full.code == 2
     assert first.key in full.err and "\n" not in full.err.strip()
@@ -177,7 +178,7 @@ def test_a_damaged_index_is_ignored_and_made_again(tmp_path: Path, cli) -> None:
     expected = _full(library.path, "attention")
     for damage in (b"", b"readinglist search index\n" + b"\xff" * 50, b"not an index"):
         target.write_bytes(damage)
-        assert open_saved(library.path) is None
+        assert open_view(library.path) is None
         result = cli("--db", library.path, "list", "attention")
         assert result.code == 0
         assert [line.split()[0] for line in result.out.splitlines()] == expected
@@ -185,7 +186,7 @@ def test_a_damaged_index_is_ignored_and_made_again(tmp_path: Path, cli) -> None:
         assert _saved(library.path, "attention")[0] == expected
     # Cut short: a truncated body is damage too.
     target.write_bytes(target.read_bytes()[: target.stat().st_size // 2])
-    assert open_saved(library.path) is None
+    assert open_view(library.path) is None
 
 
 def test_a_query_never_writes_the_library(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
@@ -236,7 +237,7 @@ def test_export_still_marks_keys_used_when_answered_from_the_saved_index(
         assert doc_new.pop("key_used") and doc_new == doc_old
     # The index follows from the writers' log, re-indexing nothing (search cannot see
     # a key marked used); a second export writes nothing.
-    view = open_saved(library.path)
+    view = open_view(library.path)
     assert view is not None and (view.caught_up, view.changed) == ("log", 0)
     assert [h.paper.key for h in view.search("attention")] == _full(library.path, "attention")
     view.close()
@@ -248,9 +249,9 @@ def test_export_still_marks_keys_used_when_answered_from_the_saved_index(
 def test_an_index_made_for_other_search_fields_is_not_used(tmp_path: Path) -> None:
     library = _library(tmp_path)
     library.index  # noqa: B018
-    assert searchcache.save(library)
-    assert open_saved(library.path, ["title", "authors"]) is None
-    assert open_saved(library.path) is not None
+    assert library.save_index()
+    assert open_view(library.path, ["title", "authors"]) is None
+    assert open_view(library.path) is not None
 
 
 def test_an_index_path_that_is_not_a_plain_file_is_left_alone(tmp_path: Path) -> None:
@@ -258,19 +259,21 @@ def test_an_index_path_that_is_not_a_plain_file_is_left_alone(tmp_path: Path) ->
     library.index  # noqa: B018
     elsewhere = tmp_path / "someone-elses-file"
     elsewhere.write_text("keep me", encoding="utf-8")
+    index_path(library.path).unlink(missing_ok=True)  # (the import saved one)
     index_path(library.path).symlink_to(elsewhere)
-    assert not searchcache.save(library)
+    assert not library.save_index()
     assert elsewhere.read_text(encoding="utf-8") == "keep me"
     assert index_path(library.path).is_symlink()
 
 
 def test_an_index_that_cannot_be_saved_only_costs_the_saving(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     library = _library(tmp_path)
+    index_path(library.path).unlink(missing_ok=True)  # (the import saved one)
     index_path(library.path).mkdir()  # something that is not ours sits there
     result = cli("--db", library.path, "list", "attention")
     assert result.code == 0 and result.out
     assert index_path(library.path).is_dir()
-    assert open_saved(library.path) is None
+    assert open_view(library.path) is None
 
 
 def test_an_index_caught_up_and_saved_again_answers_as_a_full_load(tmp_path: Path) -> None:
@@ -278,10 +281,10 @@ def test_an_index_caught_up_and_saved_again_answers_as_a_full_load(tmp_path: Pat
 
     library = _library(tmp_path)
     library.index  # noqa: B018
-    assert searchcache.save(library)
+    assert library.save_index()
     _change_elsewhere(library)
     log_path(library.path).unlink()
-    view = open_saved(library.path)
+    view = open_view(library.path)
     assert view is not None and view.caught_up == "scan"
     with view:
         view.search("attention distillation")  # makes some terms' arrays
@@ -290,33 +293,37 @@ def test_an_index_caught_up_and_saved_again_answers_as_a_full_load(tmp_path: Pat
             quick = _pack_postings(postings)
             assert quick == _pack_postings({t: a for t, a in postings.items()})
         assert view.save()
-    again = open_saved(library.path)
+    again = open_view(library.path)
     assert again is not None and again.caught_up == ""
     again.close()
     for query in [*QUERIES, "fresh", "newcomer"]:
         assert _saved(library.path, query)[0] == _full(library.path, query), query
 
 
-def test_marking_keys_through_the_view_never_overwrites_a_newer_file(tmp_path: Path) -> None:
+def test_marking_keys_after_a_query_keeps_what_another_process_wrote_meanwhile(
+    tmp_path: Path,
+) -> None:
+    """An export answered from the saved index marks its papers' keys used through
+    the library, on the file as it is then: a tag another process added after the
+    query read the file is kept."""
     library = _library(tmp_path)
     library.index  # noqa: B018
-    assert searchcache.save(library)
-    view = open_saved(library.path)
-    assert view is not None
-    with view:
-        hits = view.search("attention", limit=3)
-        # Another process writes after the query read the file.
-        Library.open(library.path).edit([hits[0].paper.id], Change(add_tags=("meanwhile",)))
-        assert not view.mark_used(hit.paper.id for hit in hits)  # the caller loads instead
+    assert library.save_index()
+    reader = Reader(library.path)
+    papers = reader.search("attention", limit=3)
+    assert papers and not any(p.key_used for p in papers)
+    # Another process writes after the query read the file.
+    Library.open(library.path).edit([papers[0].id], Change(add_tags=("meanwhile",)))
+    reader.mark_used(papers)
     reloaded = Library.open(library.path)
-    assert "meanwhile" in reloaded.get(hits[0].paper.id).tags  # type: ignore[union-attr]
-    assert not any(reloaded.get(h.paper.id).key_used for h in hits)  # type: ignore[union-attr]
+    assert "meanwhile" in reloaded.get(papers[0].id).tags  # type: ignore[union-attr]
+    assert all(reloaded.get(p.id).key_used for p in papers)  # type: ignore[union-attr]
 
 
 def test_the_log_tells_which_changes_search_can_see(tmp_path: Path) -> None:
     library = _library(tmp_path)
     library.index  # noqa: B018
-    assert searchcache.save(library)
+    assert library.save_index()
     first, second = library.papers[0], library.papers[1]
     library.mark_used([first.id])  # only the key's use: nothing to re-index
     with library.transaction():  # a new paper, then marked, in one write: re-indexed
@@ -325,7 +332,7 @@ def test_the_log_tells_which_changes_search_can_see(tmp_path: Path) -> None:
     entries = [json.loads(line) for line in log_path(library.path).read_text().splitlines()]
     assert entries[0]["papers"][first.id][2] == 0
     assert entries[1]["papers"][added.id][2] == 1 and entries[1]["papers"][second.id][2] == 0
-    view = open_saved(library.path)
+    view = open_view(library.path)
     assert view is not None and (view.caught_up, view.changed) == ("log", 1)
     with view:
         assert [h.paper.key for h in view.search("marked newcomer")][:1] == ["marked2025"]

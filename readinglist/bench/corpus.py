@@ -168,7 +168,6 @@ def derive_queries(
 def _measure_in_process(db: Path, queries: Sequence[str]) -> dict[str, object]:
     """Load, build the index, type every query; runs in its own process."""
     from readinglist.core.library import Library
-    from readinglist.core.search import SearchIndex
 
     gc.collect()
     start = time.perf_counter()
@@ -176,7 +175,7 @@ def _measure_in_process(db: Path, queries: Sequence[str]) -> dict[str, object]:
     load_s = time.perf_counter() - start
     load_rss = _peak_rss_mb()
     start = time.perf_counter()
-    index = SearchIndex(library.papers)
+    index = library.index  # (built)
     build_s = time.perf_counter() - start
     build_rss = _peak_rss_mb()
     # As the app does once indexed: long-lived objects leave the collector's
@@ -187,13 +186,12 @@ def _measure_in_process(db: Path, queries: Sequence[str]) -> dict[str, object]:
     search_rss = _peak_rss_mb()
     # The same keystrokes on the index saved beside the library, as the TUI and
     # one-shot queries read it back.
-    from readinglist.core import searchcache
+    from readinglist.core.library.catchup import open_view
 
-    library.install_index(index)
     start = time.perf_counter()
-    saved = searchcache.save(library)
+    saved = library.save_index()
     save_s = time.perf_counter() - start
-    view = searchcache.open_saved(db) if saved else None
+    view = open_view(db) if saved else None
     restored: list[float] = []
     if view is not None:
         with view:
@@ -403,7 +401,7 @@ def _one_shot_rows(
     saves it), with the saved index current, after another process changed a paper
     (the index catches up), and ``export`` the first time (the keys are marked used:
     a library write) and again."""
-    from readinglist.core.searchcache import index_path
+    from readinglist.core.library.savedindex import index_path
 
     env = isolated_env(workdir / "home")
     cli = [*readinglist_command(), "--db", str(db)]

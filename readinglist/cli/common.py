@@ -21,9 +21,8 @@ if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
     from ..core.config import Settings
-    from ..core.library import Library
+    from ..core.library import Library, Reader
     from ..core.model import BibFile, Paper
-    from ..core.searchcache import SavedSearch
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,8 +33,8 @@ class Env:
     def __init__(self, db: str | None, config: str | None, demo: bool) -> None:
         self.db, self.config, self.demo = db, config, demo
         self._settings: tuple[Settings, list[str]] | None = None
-        self._library: Library | None = None
-        self._view: SavedSearch | None = None  # the saved search index a query used
+        self._reader: Reader | None = None
+        self._demo: Library | None = None
 
     def load_settings(self) -> tuple[Settings, list[str]]:
         """The settings and the problems found reading them (not yet shown)."""
@@ -55,33 +54,38 @@ class Env:
             warn(f"warning: {warnings.pop(0)}")
         return settings
 
+    def reader(self) -> Reader:
+        """Queries on the library, answered from its saved search index where it can
+        (see :class:`~..core.library.Reader`), and the library itself when needed."""
+        if self._reader is None:
+            from ..core.library import Reader
+
+            settings = self.settings()
+            self._reader = Reader(
+                library_path(self.db),
+                key_pattern=settings.key_pattern,
+                search_fields=settings.search_fields,
+            )
+        return self._reader
+
     def library(self, settings: Settings | None = None, *, whole: bool = False) -> Library:
         """The library, opened once: from the search index saved beside it where it
         can (papers read as they are needed: a command that changes one paper of
-        150k reads that one; see :meth:`Library.open`), else read whole. A command
-        that reads every paper asks for the library ``whole``: one parse of the file
-        is faster than reading it paper by paper."""
-        if self._library is None:
-            settings = settings or self.settings()
-            if self.demo:
-                if self.db:
-                    raise click.UsageError("--demo and --db exclude each other")
+        150k reads that one), else read whole. A command that reads every paper asks
+        for the library ``whole``: one parse of the file is faster than reading it
+        paper by paper."""
+        if self.demo:
+            if self.db:
+                raise click.UsageError("--demo and --db exclude each other")
+            if self._demo is None:
                 from ..demo import open_demo
 
-                library = open_demo()
-                library.key_pattern = settings.key_pattern
-                library.search_fields = settings.search_fields
-            else:
-                from ..core.library import Library
-
-                library = Library.open(
-                    library_path(self.db),
-                    key_pattern=settings.key_pattern,
-                    search_fields=settings.search_fields,
-                    lazy=not whole,
-                )
-            self._library = library
-        return self._library
+                settings = settings or self.settings()
+                self._demo = open_demo()
+                self._demo.key_pattern = settings.key_pattern
+                self._demo.search_fields = settings.search_fields
+            return self._demo
+        return self.reader().library(whole=whole)
 
     def paper(self, key: str) -> Paper:
         """The paper with this key or alias; a usage error naming close keys otherwise."""
@@ -105,56 +109,23 @@ class Env:
         return list(chosen.values())
 
     def search(self, words: Sequence[str], limit: int | None = None) -> list[Paper]:
-        """Papers the query words match, best first (all, newest first, without words).
-
-        A query is answered from the search index saved beside the library while it
-        is current or can catch up with the file (see :mod:`..core.searchcache`):
-        no full load for one query. Otherwise the library is loaded, searched, and
-        its index saved for the next query.
-        """
+        """Papers the query words match, best first (all, newest first, without words)."""
         query = " ".join(words)
-        fallback = False
-        if self._library is None and not self.demo and query.strip():
-            from ..core.searchcache import StaleIndex, open_saved, resave
-
-            settings = self.settings()
-            view = open_saved(library_path(self.db), settings.search_fields)
-            if view is not None:
-                try:
-                    papers = [hit.paper for hit in view.search(query, limit)]
-                except StaleIndex:
-                    view.close()  # a line moved unexpectedly: load the library
-                else:
-                    if resave(view):
-                        view.save()  # so the next query need not do this again
-                    self._view = view  # (open until the process ends: see mark_used)
-                    return papers
-            fallback = True
-        library = self.library(whole=not query.strip())
-        papers = [hit.paper for hit in library.search(query, limit=limit)]
-        if fallback and library.index_ready:
-            from ..core.searchcache import save
-
-            save(library)
-        return papers
+        if self.demo:
+            return [hit.paper for hit in self.library().search(query, limit=limit)]
+        return self.reader().search(query, limit)
 
     def bibfiles(self) -> Mapping[str, BibFile]:
         """The imported .bib files' macros and preambles (for an export)."""
-        if self._view is not None and self._library is None:
-            return self._view.bibfiles
-        return self.library().bibfiles
+        return self.library().bibfiles if self.demo else self.reader().bibfiles
 
     def mark_used(self, papers: Sequence[Paper]) -> None:
         """Record that these papers' keys left the library (see
-        :meth:`Library.mark_used`): through the saved index's view of the file when a
-        query was answered from it (only their lines are rewritten), else through the
-        library."""
-        if all(p.key_used for p in papers):
-            return
-        view = self._view if self._library is None else None
-        if view is not None and view.mark_used(p.id for p in papers):
-            return
-        self.library().mark_used(p.id for p in papers)
+        :meth:`Library.mark_used`)."""
+        if self.demo:
+            self.library().mark_used(p.id for p in papers)
+        else:
+            self.reader().mark_used(papers)
 
 
 def _close_keys(library: Library, key: str) -> str:

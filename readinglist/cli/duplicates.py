@@ -99,11 +99,11 @@ def cmd_merge_driver(base: str, ours: str, theirs: str) -> int:
     BASE is the common ancestor (git's %O), OURS our version, replaced by the
     result (%A), THEIRS theirs (%B).
     """
-    from ..core.gitmerge import merge_libraries
-    from ..core.storage import atomic_write_bytes
+    from ..core.files import write_bytes_safely
+    from ..core.library import merge_libraries
 
     result = merge_libraries(Path(base), Path(ours), Path(theirs))
-    atomic_write_bytes(Path(ours), result.encoded())
+    write_bytes_safely(Path(ours), result.encoded())
     for conflict in result.conflicts:
         print(f"readinglist: merge conflict: {conflict}", file=sys.stderr)
     return EXIT_NO_MATCH if result.conflicts else EXIT_OK

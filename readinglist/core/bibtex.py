@@ -23,10 +23,11 @@ from typing import TYPE_CHECKING
 
 from .citations import cited_keys
 from .errors import ReadinglistError
+from .files import write_bytes_safely
 from .keys import assign_key, valid_key
 from .latex import NOT_TEXT, braces_balanced, decode_latex, encode_latex, protect_title
+from .memory import gc_paused
 from .model import BibFile, Paper
-from .storage import atomic_write_bytes, gc_paused
 
 if TYPE_CHECKING:
     from .library import Library as LibraryView
@@ -416,7 +417,7 @@ def write_bibtex(path: Path, text: str | Sequence[bytes]) -> None:
     where the user's references were. A symlink is followed; a device, FIFO or
     ``/dev/stdout`` is written in place; a read-only file is refused."""
     try:
-        atomic_write_bytes(path, text.encode("utf-8") if isinstance(text, str) else text)
+        write_bytes_safely(path, text.encode("utf-8") if isinstance(text, str) else text)
     except BrokenPipeError:
         raise  # `-o /dev/stdout | head`: the reader left, which is not an error
     except OSError as exc:

@@ -32,9 +32,9 @@ from bibtexparser.model import (
 )
 
 from .errors import ReadinglistError
+from .files import write_bytes_safely
 from .importers import bibtex as _bibtex_reader  # noqa: F401  (keeps bibtexparser's log quiet)
 from .library import Library
-from .storage import atomic_write_bytes
 
 __all__ = ["BibUpdate", "ExistingBib", "ExportWritten", "existing_bib", "update_bibtex",
            "write_export"]  # fmt: skip
@@ -257,7 +257,7 @@ def write_export(
             after = text.encode("utf-8")
         existed = path.exists()
         try:
-            atomic_write_bytes(path, after)
+            write_bytes_safely(path, after)
         except OSError as exc:
             raise ReadinglistError(f"cannot write {path}: {exc.strerror or exc}") from None
         if regular or not existed:  # not a FIFO or device: there is a file to restore

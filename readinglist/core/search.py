@@ -833,22 +833,57 @@ class SearchIndex:
     def remove(self, paper_id: str) -> None:
         """Forget a paper (no-op if unknown). Slots are tombstoned and compacted later."""
         with self._lock:
-            slot = self._slot_of.pop(paper_id, None)
+            slot = self._slot_of.get(paper_id)
             if slot is None:
                 return
             paper = self._papers[slot]
             assert paper is not None
-            self._alive[slot] = 0
-            self._unpost_tags_and_key(slot, paper)
-            self._order_asc.remove(slot)
-            self._untie(slot)
-            self._papers[slot] = None
-            self._added[slot] = ""
-            self._ids[slot] = ""
-            self._dead += 1
+            self._remove_locked(paper)
             self._changed()
-            if self._dead > 1000 and self._dead * 4 > len(self._papers):
-                self._compact()
+            self._compact_if_worth_it()
+
+    def _remove_locked(self, paper: Paper) -> None:
+        """Tombstone the slot of ``paper``, the version it holds (given: never read)."""
+        slot = self._slot_of.pop(paper.id)
+        self._alive[slot] = 0
+        self._unpost_tags_and_key(slot, paper)
+        self._order_asc.remove(slot)
+        self._untie(slot)
+        self._papers[slot] = None
+        self._added[slot] = ""
+        self._ids[slot] = ""
+        self._dead += 1
+
+    def _compact_if_worth_it(self) -> None:
+        if self._dead > 1000 and self._dead * 4 > len(self._papers):
+            self._compact()
+
+    def apply(self, changes: Iterable[tuple[Paper | None, Paper | None, bool]]) -> None:
+        """Apply changed papers in one go, each as (the version indexed, the new
+        version, whether only that version is to be held: a change no search sees).
+        None before: added; None after: removed. The version a change replaces is
+        given, never read back: the papers may already be gone from where the index
+        reads them."""
+        with self._lock:
+            added: list[Paper] = []
+            memo = TermMemo()
+            for before, after, held in changes:
+                slot = None if before is None else self._slot_of.get(before.id)
+                if slot is None or before is None:
+                    if after is not None:
+                        added.append(after)
+                    continue
+                self._papers[slot] = before  # (a slot not read yet holds an id)
+                if after is None:
+                    self._remove_locked(before)
+                elif held:
+                    self._papers[slot] = after
+                else:
+                    self._update_locked(after, memo)
+            self._changed()
+            if added:
+                self.add_many(added)
+            self._compact_if_worth_it()
 
     def replace_papers(self, gone: Collection[str], papers: Iterable[Paper]) -> None:
         """Forget the papers ``gone`` names and index ``papers`` as new ones, reading
@@ -884,22 +919,6 @@ class SearchIndex:
             slot = self._slot_of.get(paper_id)
             paper = None if slot is None else self._papers[slot]
         return paper if paper is not None else Paper(title="", id=paper_id)
-
-    def hold(self, paper: Paper) -> None:
-        """Hold ``paper`` as its slot's paper, not indexed again: a new version that
-        differs from the indexed one only where no search looks (a key marked used)."""
-        with self._lock:
-            slot = self._slot_of.get(paper.id)
-            if slot is not None:
-                self._papers[slot] = paper
-
-    def know(self, paper: Paper) -> None:
-        """Hold ``paper`` as its slot's paper if the slot has not read it yet: the
-        version indexed, given before it changes (a restored index would otherwise
-        read the new version to unindex the old)."""
-        slot = self._slot_of.get(paper.id)
-        if slot is not None and isinstance(self._papers._items[slot], str):
-            self._papers[slot] = paper
 
     def ids(self) -> list[str]:
         """The ids of the papers indexed."""

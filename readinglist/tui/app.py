@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import webbrowser
 from collections.abc import Callable, Sequence
 from typing import ClassVar
@@ -23,7 +22,7 @@ from .screens.main import MainScreen
 
 
 class ReadingListApp(App[None]):
-    """Owns the library, the settings and the lock that keeps library calls one at a time."""
+    """Owns the library and the settings; the screens act on the library from workers."""
 
     CSS_PATH = "app.tcss"
     TITLE = "readinglist"
@@ -43,7 +42,6 @@ class ReadingListApp(App[None]):
         self.library = library
         self.settings = settings
         self.url_opener = url_opener
-        self.library_lock = threading.RLock()
         # Until the library is on screen, typing is held for the search box (see on_event).
         self.library_shown = False
         self._held: list[str] = []
@@ -58,7 +56,7 @@ class ReadingListApp(App[None]):
             self._warnings.append(f"config: unknown theme {settings.theme!r}; using the default")
 
     def on_mount(self) -> None:
-        self.push_screen(MainScreen(self.library, self.settings, self.library_lock))
+        self.push_screen(MainScreen(self.library, self.settings))
         for warning in self._warnings:
             self.notify(warning, title="Config", severity="warning", timeout=10, markup=False)
 

@@ -57,9 +57,7 @@ class PaperCommands(Provider):
         for status in STATUSES:
             yield f"Show status: {status}", partial(main.apply_filter, f"status:{status}"), "filter"
         yield "Show all papers", partial(main.apply_filter, "all"), "clear tag/status filters"
-        with main.library_lock:
-            tags = list(main.library.tag_counts().items())
-        for tag, count in tags:
+        for tag, count in main.tags_shown.items():  # (as the sidebar shows them)
             token = f'tag:"{tag}"' if " " in tag else f"tag:{tag}"
             yield f"Show tag: {tag}", partial(main.apply_filter, token), f"{count} papers"
 

@@ -3,7 +3,7 @@
 :class:`PaperActions` is a small object a screen composes: the screen says which
 papers a key applies to (:class:`Selection`) and the actions do the rest. Dialogs
 are awaited in async workers; every library call (disk I/O) runs in a thread worker
-under the app's lock, and what comes back to the UI is a posted
+(the library keeps its calls one at a time), and what comes back to the UI is a posted
 :class:`PapersChanged` message (or a notification), so typing never waits for a
 save. Edits are sent as deltas (:class:`~readinglist.core.changes.Change`) when the
 user confirms: the library applies them to each paper as it is on disk then, so
@@ -14,7 +14,6 @@ history.
 from __future__ import annotations
 
 import asyncio
-import threading
 import webbrowser
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
@@ -101,13 +100,10 @@ def _rating_label(rating: int) -> str:
 class PaperActions:
     """The actions behind the paper keys, for one screen (see the module doc)."""
 
-    def __init__(
-        self, view: PaperView, library: Library, settings: Settings, lock: threading.RLock
-    ) -> None:
+    def __init__(self, view: PaperView, library: Library, settings: Settings) -> None:
         self.view = view
         self.library = library
         self.settings = settings
-        self.lock = lock
 
     # -- plumbing ----------------------------------------------------------------------
     def say(self, text: str, severity: str = "information", timeout: float = 3) -> None:
@@ -139,8 +135,7 @@ class PaperActions:
 
         def run() -> None:
             try:
-                with self.lock:
-                    message = change()
+                message = change()
             finally:
                 self.view.app.post_message(PapersChanged())
             if isinstance(message, str):
@@ -194,8 +189,8 @@ class PaperActions:
             return
 
         async def ask() -> None:
-            with self.lock:
-                known = list(self.library.tag_counts())
+            # (off the event loop: a write under way holds the library)
+            known = list(await asyncio.to_thread(self.library.tag_counts))
             title = f"Add tags to {self._what(selection)}"
             tags = await self.view.app.push_screen_wait(TagDialog(title, known))
             if tags:

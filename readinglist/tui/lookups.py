@@ -4,7 +4,7 @@
 :class:`ServiceActions` is a small object every paper screen composes (the list and
 the detail view). Each lookup runs in a thread worker (group ``services``) and
 shows its progress where the screen has a progress bar; the library is written
-under the app's lock, in one change (one ``u`` takes a resolve back); the outcome
+in one change (one ``u`` takes a resolve back); the outcome
 comes back as one notification that names what could not be resolved and what
 needs review. A service that cannot be reached is one error notification and
 nothing is written, as on the command line.
@@ -12,7 +12,6 @@ nothing is written, as on the command line.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol
@@ -96,7 +95,6 @@ class ServiceActions:
         view: LookupView,
         library: Library,
         settings: Settings,
-        lock: threading.RLock,
         *,
         changed: Callable[[], object],
         progress: Callable[[tuple[int, int] | None], object] | None = None,
@@ -106,7 +104,6 @@ class ServiceActions:
         self.view = view
         self.library = library
         self.settings = settings
-        self.lock = lock
         self.changed = changed
         self.progress = progress
 
@@ -177,8 +174,7 @@ class ServiceActions:
             self._say_from_thread(_capitalised(text), "error", 10)
             return
         try:
-            with self.lock:
-                applied = apply_matches(self.library, proposals)
+            applied = apply_matches(self.library, proposals)
         finally:
             self.view.app.call_from_thread(self.changed)
         text, severity = summary(ResolveOutcome(list(proposals), applied))
@@ -221,8 +217,7 @@ class ServiceActions:
             return
         label = f"add {ids[0]}" if len(ids) == 1 else f"add {len(papers)} papers"
         try:
-            with self.lock:
-                report = self.library.import_papers(papers, label=label)
+            report = self.library.import_papers(papers, label=label)
         finally:
             self.view.app.call_from_thread(self.changed)
         keys = ", ".join(keys_for_lookups(results, report))

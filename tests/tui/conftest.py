@@ -13,9 +13,8 @@ from textual.widgets import Input
 
 from readinglist.core.config import Settings
 from readinglist.core.library import SCHEMA_VERSION, Library
+from readinglist.core.library.fileformat import dump_library
 from readinglist.core.model import Paper, Source
-from readinglist.core.searchcache import save
-from readinglist.core.storage import dump_library
 from readinglist.tui.app import ReadingListApp, create_app
 from readinglist.tui.screens.main import DETAIL_DELAY_S, MainScreen
 
@@ -112,7 +111,7 @@ def library(tmp_path: Path, request: pytest.FixtureRequest) -> Library:
         return Library.open(path)
     built = Library.open(path)
     built.index  # noqa: B018 (built, to be saved)
-    assert save(built)
+    assert built.save_index()
     library = Library.open(path, lazy=True)
     assert library.lazy
     return library

@@ -111,10 +111,11 @@ async def test_markup_in_user_text_renders_as_written(
 async def _press_before_shown(
     make_app: Callable[..., ReadingListApp], keys: tuple[str, ...]
 ) -> tuple[ReadingListApp, str]:
-    """Press ``keys`` while the first search still waits for the library (its lock is
-    held here, as a big library's load holds it), then let the library show."""
+    """Press ``keys`` while the first search still waits for the library (a
+    transaction holds it here, as a big import holds it), then let the library show."""
     app = make_app()
-    app.library_lock.acquire()
+    busy = app.library.transaction()
+    busy.__enter__()
     released = False
     try:
         async with app.run_test(size=(120, 40)) as pilot:
@@ -123,7 +124,7 @@ async def _press_before_shown(
             await pilot.press(*keys)
             await pilot.pause(0.2)
             assert not isinstance(app.screen, ConfirmDialog)
-            app.library_lock.release()
+            busy.__exit__(None, None, None)
             released = True
             await settle(pilot)
             await pilot.pause(0.2)
@@ -132,7 +133,7 @@ async def _press_before_shown(
             return app, box.value if box.has_focus else f"(not focused) {box.value}"
     finally:
         if not released:
-            app.library_lock.release()
+            busy.__exit__(None, None, None)
 
 
 async def test_d_then_enter_before_the_library_is_shown_deletes_nothing(
@@ -234,15 +235,16 @@ def test_held_keys_write_nothing(tmp_path: Path) -> None:
 
 
 async def _held_query(app: ReadingListApp, keys: tuple[str, ...]) -> str:
-    app.library_lock.acquire()
+    busy = app.library.transaction()  # (the library is busy, as a big import keeps it)
+    busy.__enter__()
     released = False
     try:
         async with app.run_test() as pilot:
             await pilot.press(*keys)
-            app.library_lock.release()
+            busy.__exit__(None, None, None)
             released = True
             await settle(pilot)
             return main_screen(pilot).query_one("#search", Input).value
     finally:
         if not released:
-            app.library_lock.release()
+            busy.__exit__(None, None, None)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from readinglist.core import searchcache
 from readinglist.core.changes import Change
-from readinglist.core.library import Library
-from readinglist.core.searchcache import index_path, open_saved
+from readinglist.core.library import Library, catchup
+from readinglist.core.library.catchup import open_view
+from readinglist.core.library.savedindex import index_path
 from readinglist.tui.app import ReadingListApp
 
 from .conftest import PAPERS, main_screen, settle, shown_keys, write_library
@@ -42,7 +42,7 @@ async def test_a_built_index_is_saved_for_the_next_start(
         await settle(pilot)
         shown = await _type(pilot, "atention")
         assert shown == _full(library, "atention") and "vaswani2017attention" in shown
-    view = open_saved(library.path)
+    view = open_view(library.path)
     assert view is not None
     with view:
         assert view.signature == library.file_signature
@@ -54,12 +54,11 @@ async def test_the_tui_searches_from_the_saved_index_and_keeps_it_current(
 ) -> None:
     other = Library.open(library.path)  # another process saved its index
     other.index  # noqa: B018
-    assert searchcache.save(other)
+    assert other.save_index()
     assert not library.index_ready
     saved_at = index_path(library.path).stat().st_mtime_ns
     async with make_app().run_test() as pilot:
         await settle(pilot)
-        screen = main_screen(pilot)
         # Not built here: the installed index is the saved one (papers read lazily).
         assert type(library.index._postings[0]).__name__ == "_Postings"
         shown = await _type(pilot, "distiling")
@@ -67,8 +66,7 @@ async def test_the_tui_searches_from_the_saved_index_and_keeps_it_current(
         # An edit goes into the restored index like into a built one.
         paper = library.by_key("hinton2015distilling")
         assert paper is not None
-        with screen.library_lock:
-            library.edit([paper.id], Change(add_tags=("reread",)))
+        library.edit([paper.id], Change(add_tags=("reread",)))
         await pilot.press("escape", "escape")
         assert await _type(pilot, "tag:reread") == ["hinton2015distilling"]
     assert index_path(library.path).stat().st_mtime_ns == saved_at  # nothing to save
@@ -83,7 +81,7 @@ async def test_a_library_opened_from_its_saved_index_is_browsed_and_edited_as_on
     from readinglist.tui.app import create_app
 
     library.index  # noqa: B018
-    assert searchcache.save(library)
+    assert library.save_index()
     lazy = Library.open(library.path, lazy=True)
     assert lazy.lazy
     async with make_app().run_test() as pilot, create_app(lazy, Settings()).run_test() as lp:
@@ -110,15 +108,15 @@ async def test_the_tui_saves_again_an_index_far_behind_the_file(
     from readinglist.tui.app import create_app
 
     library.index  # noqa: B018
-    assert searchcache.save(library)
-    monkeypatch.setattr(searchcache, "RESAVE_AFTER", 2)
+    assert library.save_index()
+    monkeypatch.setattr(catchup, "RESAVE_AFTER", 2)
     library.edit([p.id for p in PAPERS[:3]], Change(add_tags=("batch",)))
     lazy = Library.open(library.path, lazy=True)
-    assert lazy.lazy and lazy.index_outdated
+    assert lazy.lazy
     async with create_app(lazy, Settings()).run_test() as pilot:
         await settle(pilot)
         assert await _type(pilot, "tag:batch") == _full(library, "tag:batch")
-    view = open_saved(library.path)
+    view = open_view(library.path)
     assert view is not None
     with view:
         assert (view.caught_up, view.changed, view.signature) == ("", 0, lazy.file_signature)
@@ -137,11 +135,11 @@ async def test_a_library_opened_from_its_index_reads_only_the_papers_it_shows(
     built = Library.open(tmp_path / "library.json")
     built.import_papers(synthetic_papers(3000, seed=3))
     built.index  # noqa: B018
-    assert searchcache.save(built)
+    assert built.save_index()
     oldest = built.newest_first()[-1]
     lazy = Library.open(built.path, lazy=True)
     assert lazy.lazy
-    read = lazy._papers._read  # type: ignore[attr-defined]
+    read = lazy._store.papers._read  # type: ignore[attr-defined]
     async with create_app(lazy, Settings()).run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         assert 0 < len(read) <= 600

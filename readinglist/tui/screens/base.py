@@ -6,7 +6,6 @@ itself only says which papers a key applies to (:meth:`PaperScreen.selection`).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -27,17 +26,15 @@ class PaperScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = list(PAPER_BINDINGS)
 
-    def __init__(self, library: Library, settings: Settings, library_lock: threading.RLock) -> None:
+    def __init__(self, library: Library, settings: Settings) -> None:
         super().__init__()
         self.library = library
         self.settings = settings
-        self.library_lock = library_lock
-        self.actions = PaperActions(self, library, settings, library_lock)
+        self.actions = PaperActions(self, library, settings)
         self.lookups = ServiceActions(
             self,
             library,
             settings,
-            library_lock,
             changed=lambda: self.app.post_message(PapersChanged()),
             progress=self.show_progress,
         )

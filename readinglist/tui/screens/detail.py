@@ -7,7 +7,6 @@ escape returns to where triage stopped); the paper keys act on the shown paper;
 
 from __future__ import annotations
 
-import threading
 from typing import ClassVar, Protocol
 
 from textual.app import ComposeResult
@@ -46,11 +45,10 @@ class DetailScreen(PaperScreen, inherit_bindings=False):
         self,
         library: Library,
         settings: Settings,
-        library_lock: threading.RLock,
         *,
         navigator: Navigator,
     ) -> None:
-        super().__init__(library, settings, library_lock)
+        super().__init__(library, settings)
         self.navigator = navigator
         self.paper = navigator.current_paper()
 

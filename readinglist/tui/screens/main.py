@@ -27,10 +27,9 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, OptionList, ProgressBar
 from textual.worker import get_current_worker
 
-from ...core.errors import LibraryError, ReadinglistError
+from ...core.errors import ReadinglistError
 from ...core.library import Library
 from ...core.model import Paper
-from ...core.storage import Signature, file_signature
 from ..bindings import MAIN_BINDINGS
 from ..edits import PapersChanged, Selection
 from ..widgets.detail import DetailPane
@@ -70,10 +69,10 @@ class MainScreen(PaperScreen):
             super().__init__()
             self.screen = screen
 
-    def __init__(self, library: Library, settings: Settings, library_lock: threading.RLock) -> None:
-        super().__init__(library, settings, library_lock)
+    def __init__(self, library: Library, settings: Settings) -> None:
+        super().__init__(library, settings)
         self.sidebar_wanted: bool | None = None  # None: as wide as the terminal allows
-        self._unreadable: Signature | None = None  # a file change that could not be read
+        self._unreadable: object = None  # a version of the file that could not be read
         self.query_text = ""
         self._search_seq = 0
         self._index_ready = threading.Event()
@@ -82,6 +81,7 @@ class MainScreen(PaperScreen):
         self._detail_timer: Timer | None = None
         self._counts = (0, 0)  # results shown, papers in the library: the count label
         self._query_error = ""
+        self.tags_shown: dict[str, int] = {}  # each tag and its papers, as last counted
 
     # -- layout ----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -248,66 +248,24 @@ class MainScreen(PaperScreen):
             while not self._index_ready.wait(0.05):
                 if worker.is_cancelled or seq != self._search_seq:
                     return
-        with self.library_lock:
-            if worker.is_cancelled or seq != self._search_seq:
-                return
-            hits: Sequence[HitLike]
-            hits = self.library.search(query, partial=True, marked=marks)
-            total = len(self.library)
+        if worker.is_cancelled or seq != self._search_seq:
+            return
+        hits: Sequence[HitLike]
+        hits = self.library.search(query, partial=True, marked=marks)
+        total = len(self.library)
         if not worker.is_cancelled:
             self.app.call_from_thread(self._show_results, seq, hits, total, keep_id)
 
     @work(thread=True, exclusive=True, group="warm-up", exit_on_error=False)
     def warm_up_index(self) -> None:
-        """Build the search index after the first screen, before the first keystroke
-        needs it. The build runs on a snapshot without the lock, so saves and reloads
-        go on meanwhile; the library replays them into the index when it is installed."""
-        from ...core import searchcache
-        from ...core.search import SearchIndex
+        """Get the search index ready after the first screen, before the first
+        keystroke needs it (the library builds or restores it without holding
+        itself, so saves and reloads go on meanwhile)."""
 
-        with self.library_lock:
-            papers = None if self.library.index_ready else self.library.index_snapshot()
-            signature = self.library.file_signature
-        if papers is None:
-            self._index_ready.set()
-            if self.library.index_outdated:  # (opened from an index far behind the file)
-                with self.library_lock:
-                    taken = searchcache.capture(self.library)
-                    self.library.index_outdated = False
-                if taken is not None:
-                    taken.write()
-            return
-        # The index saved beside the library, if it is of the version loaded (or
-        # catches up with it); else titles, authors, tags and keys first (fast), so
-        # typing gets answers at once, and abstracts next, still outside the lock.
-        index = None
-        save = True
-        saved = searchcache.open_saved(self.library.path, self.library.search_fields)
-        if saved is not None:
-            with saved:
-                if saved.signature == signature:
-                    index = saved.index
-                    index.read_papers_with(self._paper_of)
-                    save = searchcache.resave(saved)
-        if index is None:
-            index = SearchIndex(papers, defer_abstracts=True, fields=self.library.search_fields)
-        with self.library_lock:
-            self.library.install_index(index)
-        self._index_ready.set()
-        index.index_abstracts()
-        gc.freeze()
-        self.app.call_from_thread(self._abstracts_indexed)
-        if save:
-            with self.library_lock:
-                taken = searchcache.capture(self.library)
-            if taken is not None:
-                taken.write()  # the next start, and one-shot queries, read it
+        def complete() -> None:
+            self.app.call_from_thread(self._abstracts_indexed)
 
-    def _paper_of(self, paper_id: str) -> Paper:
-        paper = self.library.get(paper_id)
-        if paper is None:
-            raise LibraryError(f"paper {paper_id!r} is not in the library")
-        return paper
+        self.library.warm_index(ready=self._index_ready.set, complete=complete)
 
     def _abstracts_indexed(self) -> None:
         """Results shown so far may lack abstract matches: search again."""
@@ -374,11 +332,14 @@ class MainScreen(PaperScreen):
 
     @work(thread=True, exclusive=True, group="counts", exit_on_error=False)
     def refresh_counts(self) -> None:
-        with self.library_lock:
-            total = len(self.library)
-            statuses = self.library.status_counts()
-            tags = self.library.tag_counts()
-        self.app.call_from_thread(self.query_one(Sidebar).show_counts, total, statuses, tags)
+        total = len(self.library)
+        statuses = self.library.status_counts()
+        tags = self.library.tag_counts()
+        self.app.call_from_thread(self._show_counts, total, statuses, tags)
+
+    def _show_counts(self, total: int, statuses: dict[str, int], tags: dict[str, int]) -> None:
+        self.tags_shown = tags
+        self.query_one(Sidebar).show_counts(total, statuses, tags)
 
     @on(OptionList.OptionSelected, "#sidebar")
     def _filter_selected(self, event: OptionList.OptionSelected) -> None:
@@ -415,9 +376,7 @@ class MainScreen(PaperScreen):
 
     @on(PaperList.Opened)
     def _open_detail(self, event: PaperList.Opened) -> None:
-        self.app.push_screen(
-            DetailScreen(self.library, self.settings, self.library_lock, navigator=self)
-        )
+        self.app.push_screen(DetailScreen(self.library, self.settings, navigator=self))
 
     @on(PaperList.MarksChanged)
     def _marks_changed(self, event: PaperList.MarksChanged) -> None:
@@ -448,18 +407,17 @@ class MainScreen(PaperScreen):
     # -- another process changed the file ----------------------------------------------
     @work(thread=True, exclusive=True, group="reload", exit_on_error=False)
     def check_disk(self) -> None:
-        with self.library_lock:
-            if not self.library.changed_on_disk():
-                return
-            signature = file_signature(self.library.path)
-            if signature == self._unreadable:
-                return  # already said so; wait for the next change to the file
-            try:
-                self.library.reload()
-            except ReadinglistError:
-                self._unreadable = signature
-                raise
-            self._unreadable = None
+        if not self.library.changed_on_disk():
+            return
+        version = self.library.disk_version()
+        if version == self._unreadable:
+            return  # already said so; wait for the next change to the file
+        try:
+            self.library.reload()
+        except ReadinglistError:
+            self._unreadable = version
+            raise
+        self._unreadable = None
         self.app.call_from_thread(self.after_reload)
 
     def after_reload(self) -> None:

@@ -6,6 +6,9 @@ One JSON object per line, newest last, in a hidden file next to the library
 lock, so the TUI and the CLI share one history and it survives restarts. It keeps
 the last :data:`HISTORY_DEPTH` changes.
 
+An undo takes its entry off only once the library file holds the undo: an undo
+that cannot be written leaves the history as it was.
+
 An entry records deltas, not records: the papers a change added (with the stamp
 they were added with), the field deltas of the papers it edited, and the papers it
 removed in full (so they can come back). An export onto a file records that file
@@ -24,10 +27,10 @@ from typing import Any
 
 import orjson
 
-from .changes import Delta
-from .errors import LibraryError
-from .model import Paper
-from .storage import atomic_write_bytes
+from ..changes import Delta
+from ..errors import LibraryError
+from ..files import write_bytes_safely
+from ..model import Paper
 
 HISTORY_DEPTH = 200
 _TRIM_AT = HISTORY_DEPTH + 50  # trim in steps, not on every change once full
@@ -160,20 +163,31 @@ class History:
         with contextlib.suppress(OSError, LibraryError):
             lines = self._lines()
             if len(lines) > _TRIM_AT:
-                atomic_write_bytes(self.path, lines[-HISTORY_DEPTH:])
+                write_bytes_safely(self.path, lines[-HISTORY_DEPTH:])
 
-    def pop(self) -> Entry | None:
-        """Take the newest entry off the history (None when there is none)."""
+    def newest(self) -> Entry | None:
+        """The newest entry (None when there is none); it stays in the history until
+        :meth:`drop_newest`, once the undo that takes it back is on disk."""
+        for line in reversed(self._lines()):
+            try:
+                return Entry.from_line(line)
+            except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+                continue  # a line cut by a crash: skip it
+        return None
+
+    def drop_newest(self, entry: Entry) -> None:
+        """Take ``entry``, the newest entry, off the history (with any cut lines after it)."""
         lines = self._lines()
+        wanted = entry.to_line()
         while lines:
             last = lines.pop()
             try:
-                entry = Entry.from_line(last)
+                if Entry.from_line(last).to_line() == wanted:
+                    self._write(lines)
+                    return
             except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
-                continue  # a line cut by a crash: skip it
-            self._write(lines)
-            return entry
-        return None
+                continue
+            return  # (not the newest any more: leave the history as it is)
 
     def __len__(self) -> int:
         return len(self._lines())
@@ -188,7 +202,7 @@ class History:
                 self.backups.mkdir(exist_ok=True)
                 target = self.backups / backup
                 if not target.exists():
-                    atomic_write_bytes(target, before)
+                    write_bytes_safely(target, before)
             except OSError as exc:
                 raise LibraryError(
                     f"cannot keep a copy of {path} for undo in {self.backups}: "
@@ -210,7 +224,7 @@ class History:
             if record.backup is None:
                 path.unlink()
             else:
-                atomic_write_bytes(path, (self.backups / record.backup).read_bytes())
+                write_bytes_safely(path, (self.backups / record.backup).read_bytes())
         except FileNotFoundError:
             return f"{path} (its backup is no longer kept)"
         except OSError as exc:
@@ -248,7 +262,7 @@ class History:
     def _write(self, lines: list[bytes]) -> None:
         try:
             if lines:
-                atomic_write_bytes(self.path, lines)
+                write_bytes_safely(self.path, lines)
             else:
                 os.unlink(self.path)
         except FileNotFoundError:

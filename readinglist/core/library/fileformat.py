@@ -1,32 +1,44 @@
-"""A TinyDB storage that never tears the library file (SPEC §3).
+"""The library file: its layout, its schema, and the lock every writer takes.
 
-* Writes go to a temp file beside the library (beside the file a symlink points
-  to), are fsync'ed and then ``os.replace``'d over it, so a crash or ``kill -9``
-  leaves either the old or the new file (see :mod:`readinglist.core.files`).
-* The parsed file is kept in memory and re-read only when the file's signature
-  (inode, size, mtime) changes, so TinyDB's read-before-every-operation is free.
-* Inside :meth:`AtomicJSONStorage.batch` the writes TinyDB makes are held and
-  flushed once at the end: a bulk import is one write, not one per paper.
-* The file is JSON with one paper document per line in id order, which keeps
-  ``git diff`` of a library readable (a tag change is a one-line diff) and lets git
-  merge branches that added or changed different papers.
+This module is the only code that knows how a library file is laid out (SPEC §3):
+
+* JSON, one table per member (``_meta``, ``papers``, ``bibfiles``), each document on
+  a line of its own in id order, every table closed by a fixed ``"~": {}`` line, so a
+  tag change is a one-line ``git diff`` and git merges branches that added papers;
+* papers are filed under their random 26-character id, so a paper's line can be
+  found, copied and checked (by its CRC) without decoding the rest of the file;
+* hidden files beside the real file (a library reached through a symlink shares
+  them): the lock, the change history, the saved search index and its log.
+
+Reading a file whole (:func:`parse_library_bytes`), line by line without decoding
+(:func:`scan_file`, :class:`LineTable`) and writing it (:func:`dump_library`) all
+live here.
 """
 
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import zlib
 from collections.abc import Generator, Iterable, Iterator, MutableMapping
+from dataclasses import dataclass
+from itertools import accumulate
+from operator import itemgetter, methodcaller
 from pathlib import Path
 from typing import Any
 
 import orjson
-from tinydb.storages import Storage
+from filelock import FileLock
 
-from .errors import LibraryError
-from .files import remove_stale_temps, write_bytes_safely
+from ..errors import LibraryError
+from ..memory import gc_paused
+from ..model import Paper
+
+SCHEMA_VERSION = 2
+PAPERS_TABLE = "papers"
+META_TABLE = "_meta"
+BIBFILES_TABLE = "bibfiles"
+LOCK_TIMEOUT_S = 15.0
 
 Signature = tuple[int, int, int]
 
@@ -40,23 +52,71 @@ def file_signature(path: Path) -> Signature | None:
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-@contextlib.contextmanager
-def gc_paused(*, freeze: bool = False) -> Iterator[None]:
-    """Loading 100k documents makes millions of objects; the cyclic GC would rescan
-    them again and again for nothing (SPEC §13: 59-77% of load time).
+def fd_signature(fd: int) -> Signature:
+    """The signature of the version an open descriptor reads."""
+    st = os.fstat(fd)
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
-    With ``freeze``, what was made is moved out of the GC's reach before it is
-    switched back on; otherwise the first collection after would scan it all once.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if freeze:
-            gc.freeze()
-        if enabled:
-            gc.enable()
+
+def sibling(path: Path, suffix: str) -> Path:
+    """A hidden file beside the real library file: ``.NAME<suffix>`` (a library
+    reached through a symlink has one lock, one history and one index)."""
+    real = Path(os.path.realpath(path))
+    return real.with_name(f".{real.name}{suffix}")
+
+
+def library_lock(path: Path) -> FileLock:
+    """The inter-process lock every writer of the library at ``path`` takes (kept
+    on disk: removing it would race)."""
+    return FileLock(str(sibling(path, ".lock")), timeout=LOCK_TIMEOUT_S)
+
+
+def migrate(data: dict[str, dict[str, Any]], path: Path) -> None:
+    """Bring an older file's tables up to :data:`SCHEMA_VERSION`, in memory (the next
+    write saves them). Oldest first."""
+    meta: dict[str, Any] = next(iter((data.get(META_TABLE) or {}).values()), {})
+    schema = meta.get("schema", 0)
+    if not isinstance(schema, int) or schema > SCHEMA_VERSION:
+        raise LibraryError(
+            f"library {path} was written by a newer readinglist (schema {schema}); "
+            f"this version reads schema {SCHEMA_VERSION} or older - please upgrade"
+        )
+    if schema < 2 and PAPERS_TABLE in data:
+        # Schemas 0 and 1 numbered documents 1, 2, 3, ...: two git branches that
+        # each added a paper both wrote document N+1. Documents are now filed under
+        # their paper's random id.
+        by_id: dict[str, Any] = {}
+        for number, doc in data[PAPERS_TABLE].items():
+            paper_id = doc.get("id")
+            if not isinstance(paper_id, str) or not paper_id:
+                raise LibraryError(
+                    f"cannot read library {path}: document {number} has no paper id; "
+                    "the file was left untouched"
+                )
+            if paper_id in by_id:
+                raise LibraryError(held_twice(path, "id", paper_id, doc, by_id[paper_id]))
+            by_id[paper_id] = doc
+        data[PAPERS_TABLE] = by_id
+
+
+def current_schema(tables: dict[str, dict[str, Any]]) -> bool:
+    """Whether the tables (the file's, papers aside) are of this version's schema."""
+    meta = tables.get(META_TABLE) or {}
+    return list(meta.values()) == [{"schema": SCHEMA_VERSION}]
+
+
+def held_twice(path: Path, what: str, value: str, doc: Any, other: Any) -> str:
+    """The message refusing a file where two papers hold one id or key."""
+    names = sorted({str(doc.get("key") or doc.get("id")), str(other.get("key") or other.get("id"))})
+    return (
+        f"cannot read library {path}: {what} {value!r} belongs to two papers "
+        f"({' and '.join(names)}); the file was left untouched"
+    )
+
+
+def paper_line(paper: Paper) -> bytes:
+    """The line a paper has in the library file (without its newline)."""
+    return b"  " + orjson.dumps(paper.id) + b": " + orjson.dumps(paper.to_doc()) + b","
 
 
 # The last line of every table. Papers are listed in id order, each line ending in
@@ -118,9 +178,11 @@ def _refuse_repeated_members(raw: bytes, data: dict[str, dict[str, Any]], path: 
 
 
 # Where a document's line lies in one version of the library file, and its checksum:
-# (offset, length, crc32), the line without its newline.
+# (offset, length, crc32), the line without its newline. Plain tuples: a scan makes
+# 150k of them in C.
 Line = tuple[int, int, int]
 _COPY = 8 << 20
+_READ = 8 << 20  # a scan reads this much at a time
 
 
 class LineTable(MutableMapping[str, dict[str, Any]]):
@@ -340,161 +402,157 @@ def _dump_lines(table: LineTable, at: int, placed: dict[str, Line]) -> Generator
     return at
 
 
-def atomic_write_bytes(path: Path, payload: bytes | Iterable[bytes]) -> None:
-    """Write ``payload`` (bytes, or chunks in order) to ``path`` so that readers see
-    the old or the new file only; symlinks, devices and read-only files are treated
-    as :func:`readinglist.core.files.write_bytes_safely` describes."""
-    write_bytes_safely(path, payload)
+_ID_END = 3 + 26  # a paper line: two spaces, the quoted 26-character id, ": {"
+_id_of = itemgetter(slice(3, _ID_END))
+_doc_start = methodcaller("startswith", b'  "')
+_doc_end = methodcaller("endswith", b"},")
+_id_closed = methodcaller("startswith", b'": {', _ID_END)
 
 
-class AtomicJSONStorage(Storage):
-    """TinyDB storage: orjson, atomic replace, in-memory cache, batched writes.
+@dataclass(slots=True)
+class Scan:
+    """Where every paper's line lies in one version of a library file, and the
+    other tables' documents (few and small), decoded (in the file's order, the papers
+    table among them, empty)."""
 
-    From its second write on, the storage keeps each document's encoded line for
-    the next write (see :func:`dump_library`): a process that writes once (an
-    import, a CLI command) never holds the file's bytes besides its documents.
-    """
+    papers: dict[str, Line]
+    tables: dict[str, dict[str, Any]]
 
-    def __init__(self, path: str | Path, **_: Any) -> None:
-        self.path = Path(path)
-        self._data: dict[str, dict[str, Any]] | None = None
-        self._signature: Signature | None = None
-        self._loaded = False
-        self._batch_depth = 0
-        self._dirty = False
-        self._encoded: dict[str, dict[str, bytes]] = {}
-        self._writes = 0
 
-    # -- TinyDB Storage interface ---------------------------------------------
-    def read(self) -> dict[str, dict[str, Any]] | None:
-        if self._batch_depth and self._loaded:
-            return self._data
-        signature = file_signature(self.path)
-        if not self._loaded or signature != self._signature:
-            self._load(signature)
-        return self._data
+def scan_file(fd: int, size: int) -> Scan | None:
+    """Read a library file in the exact layout :func:`.storage.dump_library` writes;
+    None for anything else (a hand-formatted file, an escaped paper id, a line that
+    is not one document)."""
+    papers: dict[str, Line] = {}
+    tables: dict[str, dict[str, Any]] = {}
+    state = "start"
+    table = ""
+    offset = 0  # of the first byte not yet split into lines
+    rest = b""
+    crc32 = zlib.crc32
+    while True:
+        chunk = os.pread(fd, _READ, offset)
+        if not chunk and offset < size:
+            return None  # the file shrank under us: not the version asked for
+        at_end = offset + len(chunk) >= size
+        data = rest + chunk if rest else chunk
+        start = offset - len(rest)
+        offset += len(chunk)
+        lines = data.split(b"\n")
+        rest = b"" if at_end else lines.pop()
+        if state == "docs" and table == "papers" and _all_papers(lines):
+            # Most of the file: every line of the piece is one paper (all in C).
+            ids = list(map(bytes.decode, map(_id_of, lines)))
+            sizes = list(map(len, lines))
+            offsets = list(accumulate((size + 1 for size in sizes), initial=start))
+            start = offsets.pop()
+            before = len(papers)
+            papers.update(
+                zip(ids, zip(offsets, sizes, map(crc32, lines), strict=True), strict=True)
+            )
+            if len(papers) != before + len(lines):
+                return None  # an id twice
+            lines = []
+        for line in lines:
+            if state == "docs":
+                if line.startswith(b'  "') and line.endswith(b"},"):
+                    if table == "papers":
+                        end = line.find(b'"', 3)
+                        paper_id = line[3:end].decode("ascii", "replace")
+                        if (
+                            line[end : end + 4] != b'": {'
+                            or b"\\" in line[3:end]
+                            or paper_id in papers
+                        ):
+                            return None
+                        papers[paper_id] = (start, len(line), crc32(line))
+                    else:
+                        try:
+                            member = orjson.loads(b"{" + line[2:-1] + b"}")
+                        except orjson.JSONDecodeError:
+                            return None
+                        tables[table].update(member)
+                elif line == b'  "~": {}':
+                    state = "close"
+                else:
+                    return None
+            elif state == "start":
+                if line != b"{":
+                    return None
+                state = "table"
+            elif state == "table":
+                if line == b"}":
+                    state = "end"
+                elif line.startswith(b'"') and line.endswith(b'": {'):
+                    try:
+                        table = orjson.loads(line[:-3])
+                    except orjson.JSONDecodeError:
+                        return None
+                    if not isinstance(table, str) or table in tables:
+                        return None
+                    tables[table] = {}
+                    state = "docs"
+                else:
+                    return None
+            elif state == "close":
+                if line == b"},":
+                    state = "table"
+                elif line == b"}":
+                    state = "final"
+                else:
+                    return None
+            elif state == "final":
+                if line != b"}":
+                    return None
+                state = "end"
+            elif line:  # state "end": only the last newline may follow
+                return None
+            start += len(line) + 1
+        if at_end:
+            break
+    if state != "end":
+        return None
+    return Scan(papers, tables)
 
-    def write(self, data: dict[str, dict[str, Any]]) -> None:
-        self._data = data
-        self._loaded = True
-        if self._batch_depth:
-            self._dirty = True
-            return
-        self._flush()
 
-    def close(self) -> None:
-        self._data = None
-        self._loaded = False
+def _all_papers(lines: list[bytes]) -> bool:
+    """Every line is a paper line with a plain 26-character id."""
+    return (
+        all(map(_doc_start, lines))
+        and all(map(_doc_end, lines))
+        and all(map(_id_closed, lines))
+        and b"\\" not in b"".join(map(_id_of, lines))
+        and b'"' not in b"".join(map(_id_of, lines))
+    )
 
-    # -- our additions ---------------------------------------------------------
-    @property
-    def signature(self) -> Signature | None:
-        """Signature of the file as this storage last read or wrote it."""
-        return self._signature
 
-    def adopt(self, data: dict[str, dict[str, Any]], signature: Signature) -> None:
-        """Take ``data`` as the file's content at version ``signature`` (a table in
-        it may be a :class:`LineTable`, read from that version)."""
-        self._data = data
-        self._signature = signature
-        self._loaded = True
-        self._encoded.clear()
-        self._writes = 0
+def outer_tables(fd: int, size: int, lines: Iterable[Line]) -> dict[str, dict[str, Any]]:
+    """The tables of the file other than the papers (which come first and last of
+    its lines known), read from before the first paper's line and after the last's;
+    ValueError when those bytes are not that."""
+    lines = list(lines)
+    if not lines:
+        raise ValueError("no papers")
+    first = min(lines)[0]
+    offset, length, _crc = max(lines)
+    last = offset + length
+    head = os.pread(fd, first, 0)
+    tail = os.pread(fd, size - last, last)
+    if not head.endswith(b'\n"papers": {\n') or not tail.startswith(b'\n  "~": {}\n}'):
+        raise ValueError("not in the layout the index follows")
+    tables = parse_library_bytes(head + tail[1:], Path("index"))
+    if tables is None:
+        raise ValueError("not in the layout the index follows")
+    return tables
 
-    def remove_stale_temps(self) -> None:
-        """Delete temp files a killed writer left behind (ours only). Call only under
-        the lock, when no other writer can be half-way through its own temp file."""
-        remove_stale_temps(self.path)
 
-    def invalidate(self) -> None:
-        """Forget the cache and what the file was: the next read comes from disk, and
-        until then the file counts as changed (so nothing is written over a file that
-        failed to load)."""
-        self._loaded = False
-        self._data = None
-        self._signature = None
-        self._encoded.clear()
-
-    def forget(self, table: str, doc_ids: Iterable[int | str] | None = None) -> None:
-        """Documents changed or removed (or, with no ids, the whole table): encode
-        them afresh on the next write."""
-        lines = self._encoded.get(table)
-        if lines is None:
-            return
-        if doc_ids is None:
-            lines.clear()
-            return
-        for doc_id in doc_ids:
-            lines.pop(str(doc_id), None)
-
-    @contextlib.contextmanager
-    def batch(self) -> Iterator[None]:
-        """Hold writes until the outermost batch ends, then write once.
-
-        If the block raises, nothing is written and the cache is dropped, so the
-        half-applied change in memory cannot leak into a later write.
-        """
-        self._batch_depth += 1
-        try:
-            yield
-        except BaseException:
-            self._batch_depth -= 1
-            if self._batch_depth == 0:
-                self._dirty = False
-                self.invalidate()
-            raise
-        self._batch_depth -= 1
-        if self._batch_depth == 0 and self._dirty:
-            self._dirty = False
-            self._flush()
-
-    def _load(self, signature: Signature | None) -> None:
-        if signature is None:
-            self._data = None
-        else:
-            try:
-                # fstat the open file: its signature matches exactly the bytes read,
-                # even if another process replaces the library meanwhile.
-                with open(self.path, "rb") as handle:
-                    st = os.fstat(handle.fileno())
-                    raw = handle.read()
-            except FileNotFoundError:
-                raw, st = b"", None
-            except OSError as exc:
-                raise LibraryError(f"cannot read library {self.path}: {exc.strerror}") from None
-            self._data = parse_library_bytes(raw, self.path)
-            signature = None if st is None else (st.st_ino, st.st_size, st.st_mtime_ns)
-        self._signature = signature
-        self._loaded = True
-
-    def _flush(self) -> None:
-        assert self._data is not None
-        placed: dict[str, Line] = {}
-        try:
-            cache = self._encoded if self._writes else None
-            atomic_write_bytes(self.path, dump_library(self._data, cache, placed))
-        except OSError as exc:
-            self.invalidate()
-            raise LibraryError(f"cannot write library {self.path}: {exc.strerror or exc}") from None
-        except BaseException:
-            self.invalidate()
-            raise
-        self._signature = file_signature(self.path)
-        self._writes += 1
-        for table in self._data.values():
-            if isinstance(table, LineTable):
-                self._rebase(table, placed)
-
-    def _rebase(self, table: LineTable, placed: dict[str, Line]) -> None:
-        """Read ``table``'s papers from the file just written, where they were put."""
-        try:
-            fd = os.open(self.path, os.O_RDONLY)
-        except OSError:
-            self._signature = None  # (read again before the next write)
-            return
-        st = os.fstat(fd)
-        if (st.st_ino, st.st_size, st.st_mtime_ns) != self._signature:
-            os.close(fd)
-            self._signature = None
-            return
-        table.rebase(fd, self._signature, placed)
+def read_line(fd: int, line: Line) -> bytes:
+    """The bytes of one line of the version ``fd`` reads, checked against the line's
+    checksum (an OSError if they are not the line expected)."""
+    offset, length, crc = line
+    data = os.pread(fd, length, offset)
+    if len(data) != length:
+        raise OSError("the library file ended early")
+    if zlib.crc32(data) != crc:
+        raise OSError("a paper is not where it was read")
+    return data

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import LibraryError
-from .storage import dump_library, parse_library_bytes
+from ..errors import LibraryError
+from .fileformat import dump_library, migrate, parse_library_bytes
 
 _SETS = ("tags", "aliases", "sources")
 _MAPS = ("extra", "raw")
@@ -47,8 +47,6 @@ def _load(path: Path, label: str) -> dict[str, dict[str, Doc]]:
         raw = path.read_bytes()
     except OSError as exc:
         raise LibraryError(f"cannot read {label} version {path}: {exc.strerror}") from None
-    from .library import migrate
-
     data = parse_library_bytes(raw, path) or {}
     migrate(data, path)
     return data
