@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
+import os
+import resource
+import subprocess
+import sys
 import tempfile
+import threading
 from pathlib import Path
+from typing import IO, Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from readinglist.cli import EXIT_BAD_INPUT
 from readinglist.core.errors import ImportFormatError
 from readinglist.core.importers import parse_file, parse_text
 from readinglist.core.importers.dailypapers import decode_listing_text
@@ -306,3 +314,277 @@ def test_parsers_flag_entries_cut_off_by_the_end_of_input() -> None:
     assert [f.cut_off for f in listing.failures] == [True]
     stray = BLANK.read_text(encoding="utf-8").replace("\nOutRank:", "\nStray Title\n\nOutRank:", 1)
     assert [f.cut_off for f in parse_dailypapers(stray).failures] == [False]
+
+
+# -- sources that never end ------------------------------------------------------
+#
+# Every import source is read in bounded memory (readinglist/core/importers/source.py).
+# The processes below run with their address space limited to 1 GiB: an input read
+# whole would end in a MemoryError traceback, or in the kernel's OOM killer without
+# the limit.
+
+MEMORY_CAP = 1 << 30
+BINARY_ZERO = "it is a binary file, not a Daily Papers listing or BibTeX"
+
+
+def _limit_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+
+
+def run_bounded(
+    *args: str | Path,
+    stdin: int | IO[bytes] | None = subprocess.DEVNULL,
+    env: dict[str, str] | None = None,
+    pass_fds: tuple[int, ...] = (),
+) -> subprocess.CompletedProcess[str]:
+    """``python -m readinglist ARGS`` in 1 GiB of address space, stopped after 120 s."""
+    return subprocess.run(
+        [sys.executable, "-m", "readinglist", *map(str, args)],
+        stdin=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=_limit_memory,
+        env={**os.environ, **(env or {})},
+        pass_fds=pass_fds,
+    )
+
+
+def assert_refused(proc: subprocess.CompletedProcess[str], why: str) -> str:
+    """Exit code 2 (bad input), one line on stderr naming why, nothing on stdout."""
+    assert proc.returncode == EXIT_BAD_INPUT, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.count("\n") == 1 and proc.stderr.endswith("\n"), proc.stderr[-2000:]
+    assert why in proc.stderr
+    assert proc.stdout == ""
+    return proc.stderr.removesuffix("\n")
+
+
+def _feed(target: int | str, block: bytes, times: int | None = None) -> threading.Thread:
+    """A thread writing ``block`` into a pipe descriptor or a FIFO path ``times`` times
+    (forever with None: until the reader leaves), then closing it."""
+
+    def write() -> None:
+        with (
+            contextlib.suppress(BrokenPipeError, ConnectionResetError),
+            open(target, "wb", buffering=0) as pipe,
+        ):
+            count = 0
+            while times is None or count < times:
+                view = memoryview(block)
+                while view:
+                    view = view[pipe.write(view) or 0 :]
+                count += 1
+
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new-library", "existing-library"])
+@pytest.mark.parametrize(
+    "command",
+    [("import", "/dev/zero"), ("add", "--bibtex", "/dev/zero"), ("import", "-")],
+    ids=["import", "add-bibtex", "stdin"],
+)
+def test_dev_zero_is_refused_in_bounded_memory(
+    tmp_path: Path, command: tuple[str, ...], existing: bool
+) -> None:
+    """``import /dev/zero`` (or ``cat /dev/zero |``) says what it is, as a file of a few
+    NUL bytes is told, after reading 64 KiB; the library is untouched."""
+    db = tmp_path / "library.json"
+    if existing:
+        run_bounded("--db", db, "import", COMPACT).check_returncode()
+    before = db.read_bytes() if existing else None
+    with open("/dev/zero", "rb") as zero:
+        proc = run_bounded("--db", db, *command, stdin=zero)
+    label = "stdin" if command[-1] == "-" else "zero"
+    assert assert_refused(proc, BINARY_ZERO) == f"readinglist: cannot import {label}: {BINARY_ZERO}"
+    assert (db.read_bytes() if db.exists() else None) == before
+
+
+def test_endless_entries_on_stdin_are_refused_at_the_limit(tmp_path: Path) -> None:
+    """``yes '@misc{a, title={t}}' | readinglist import -`` is refused once it holds more
+    than READINGLIST_MAX_IMPORT_BYTES, with the limit named; nothing is written."""
+    db = tmp_path / "library.json"
+    yes = subprocess.Popen(["yes", "@misc{a, title={t}}"], stdout=subprocess.PIPE)
+    try:
+        assert yes.stdout is not None
+        env = {"READINGLIST_MAX_IMPORT_BYTES": "4M"}
+        proc = run_bounded("--db", db, "import", "-", stdin=yes.stdout, env=env)
+    finally:
+        yes.kill()
+        yes.wait()
+    line = assert_refused(proc, "it holds more than 4 MiB, the most one import reads")
+    assert "READINGLIST_MAX_IMPORT_BYTES" in line and line.endswith("nothing was imported")
+    assert not db.exists()
+
+
+@pytest.mark.parametrize(
+    ("fmt", "why"),
+    [
+        ("auto", "no line break or '@' in the first 64 MiB"),
+        ("bibtex", "no '@' in the first 64 MiB, so no BibTeX entry starts there"),
+        ("dailypapers", "no line break in the first 64 MiB"),
+    ],
+)
+def test_a_source_where_no_entry_starts_is_refused_after_64_mib(
+    tmp_path: Path, fmt: str, why: str
+) -> None:
+    """``yes | tr -d '\\n' | readinglist import -``: text without end and without a place
+    where a paper or an entry could start is refused after 64 MiB, not 2 GiB."""
+    db = tmp_path / "library.json"
+    read, write = os.pipe()
+    block = b"y" * 65536 if fmt != "dailypapers" else b"y@" * 32768
+    with os.fdopen(read, "rb") as stdin:
+        _feed(write, block)
+        proc = run_bounded("--db", db, "import", "--format", fmt, "-", stdin=stdin)
+    assert assert_refused(proc, why).endswith("nothing was imported")
+    assert not db.exists()
+
+
+def test_a_fifo_that_ends_is_imported(tmp_path: Path) -> None:
+    fifo = tmp_path / "refs.fifo"
+    os.mkfifo(fifo)
+    db = tmp_path / "library.json"
+    writer = _feed(str(fifo), (DATA / "rich.bib").read_bytes(), times=1)
+    proc = run_bounded("--db", db, "import", fifo)
+    writer.join(10)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == f"{fifo}: 14 added, 0 merged, 0 skipped, 0 failed\n"
+
+
+def test_process_substitution_dev_fd_is_imported(tmp_path: Path) -> None:
+    """``readinglist import <(zcat refs.bib.gz)``: the shell passes ``/dev/fd/N``."""
+    db = tmp_path / "library.json"
+    read, write = os.pipe()
+    try:
+        writer = _feed(write, COMPACT.read_bytes(), times=1)
+        proc = run_bounded("--db", db, "import", f"/dev/fd/{read}", pass_fds=(read,))
+    finally:
+        os.close(read)
+    writer.join(10)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == f"/dev/fd/{read}: 267 added, 0 merged, 0 skipped, 0 failed\n"
+
+
+def test_a_fifo_is_read_whole_across_many_chunks(tmp_path: Path) -> None:
+    """A pipe hands its bytes over a little at a time: all of them, in order, are read."""
+    from readinglist.core.importers.source import CHUNK_BYTES, read_path
+
+    fifo = tmp_path / "big.fifo"
+    os.mkfifo(fifo)
+    entry = "@misc{k{n},\n  title = {Entry {n}: Åström and the ∞ of {{n}}},\n}\n\n"
+    data = "".join(entry.replace("{n}", str(n)) for n in range(60_000)).encode()
+    assert len(data) > 3 * CHUNK_BYTES
+    writer = _feed(str(fifo), data, times=1)
+    assert read_path(fifo, "auto", "big.fifo") == data
+    writer.join(10)
+
+
+# -- the limits, in process ------------------------------------------------------
+
+
+class Trickle:
+    """A pipe's way of reading: at most ``step`` bytes a read."""
+
+    def __init__(self, data: bytes, step: int) -> None:
+        self.data, self.step, self.at = data, step, 0
+
+    def read(self, size: int) -> bytes:
+        piece = self.data[self.at : self.at + min(size, self.step)]
+        self.at += len(piece)
+        return piece
+
+
+def _read(data: bytes, fmt: str = "auto", step: int = 1 << 30, **limits: int) -> bytes:
+    from readinglist.core.importers.source import read_stream
+
+    return read_stream(Trickle(data, step), fmt, "in.txt", **limits)  # type: ignore[arg-type]
+
+
+def test_a_file_larger_than_the_limit_is_refused_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default limit (2 GiB) holds the largest real libraries (a 158k-entry .bib
+    is about 250 MB); a larger regular file is refused from its size."""
+    from readinglist.core.importers.source import DEFAULT_LIMIT
+
+    assert DEFAULT_LIMIT == 2 << 30
+    huge = tmp_path / "huge.bib"
+    with open(huge, "wb") as out:
+        out.write(b"@misc{a, title={t}}\n")
+        out.truncate(DEFAULT_LIMIT + 1)  # (sparse: nothing to read but the size)
+    message = import_error(huge)
+    assert message == (
+        "cannot import huge.bib: it holds more than 2 GiB, the most one import reads "
+        "(READINGLIST_MAX_IMPORT_BYTES sets that limit); nothing was imported"
+    )
+    entries = b"".join(b"@misc{a%d, title={Title %d}}\n" % (n, n) for n in range(1000))
+    monkeypatch.setenv("READINGLIST_MAX_IMPORT_BYTES", str(len(entries)))
+    (tmp_path / "fits.bib").write_bytes(entries)
+    assert len(parse_file(tmp_path / "fits.bib").papers) == 1000
+    (tmp_path / "over.bib").write_bytes(entries + b"\n")
+    assert f"holds more than {len(entries)} bytes" in import_error(tmp_path / "over.bib")
+
+
+@pytest.mark.parametrize(
+    ("raw", "limit"),
+    [("", 2 << 30), ("1000", 1000), ("64k", 64 << 10), ("4G", 4 << 30), (" 3 GiB ", 3 << 30)],
+)
+def test_the_limit_is_set_by_the_environment(
+    monkeypatch: pytest.MonkeyPatch, raw: str, limit: int
+) -> None:
+    from readinglist.core.importers.source import import_limit
+
+    monkeypatch.setenv("READINGLIST_MAX_IMPORT_BYTES", raw)
+    assert import_limit() == limit
+
+
+@pytest.mark.parametrize("raw", ["lots", "0", "-5", "1.5G", "4X"])
+def test_a_limit_that_is_not_a_size_is_one_line(cli: Any, tmp_path: Path, raw: str) -> None:
+    result = cli(
+        "--db", tmp_path / "library.json", "import", COMPACT,
+        env={"READINGLIST_MAX_IMPORT_BYTES": raw},
+    )  # fmt: skip
+    assert result.code == EXIT_BAD_INPUT
+    assert result.err == (
+        f"readinglist: READINGLIST_MAX_IMPORT_BYTES={raw!r} is not a size: give a number "
+        "of bytes, or a number with K, M or G (e.g. 4G)\n"
+    )
+    assert not (tmp_path / "library.json").exists()
+
+
+@pytest.mark.parametrize("step", [100, 1 << 30], ids=["trickled", "at-once"])
+def test_an_entry_start_is_looked_for_in_every_stretch_of_the_input(step: int) -> None:
+    """No entry can start in a long stretch without an '@' (BibTeX) or a line break (a
+    listing), wherever it is; the offset is where the stretch begins."""
+    with pytest.raises(ImportFormatError) as info:
+        _read(b"@misc{a,\n title={" + b"x" * 5000, "bibtex", step, gap=1000)
+    assert str(info.value) == (
+        "cannot import in.txt: no '@' in the 1000 bytes from offset 1, so no BibTeX "
+        "entry starts there; nothing was imported"
+    )
+    with pytest.raises(ImportFormatError, match="no line break in the first 1000 bytes"):
+        _read(b"@" * 5000, "dailypapers", step, gap=1000)
+    if step < 1000:  # (read at once, only the stretch after the last start is seen)
+        with pytest.raises(ImportFormatError) as info:
+            _read(b"@a\n" * 10 + b"x" * 3000 + b"@b\n" * 10, "auto", step, gap=1000)
+        assert str(info.value) == (
+            "cannot import in.txt: no line break or '@' in the 1000 bytes from offset 30, "
+            "so neither a listing's paper nor a BibTeX entry starts there; nothing was imported"
+        )
+    lines = b"A title\n\n" + b"An abstract. " * 50 + b"\n"
+    assert _read(lines * 100, "dailypapers", step, gap=1000) == lines * 100
+    one_line = b"@misc{a, title={t}}" * 500
+    assert _read(one_line, "bibtex", step, gap=1000) == one_line
+    assert _read(b"x" * 999 + b"\n" + b"x" * 999, "auto", step, gap=1000)
+
+
+def test_the_binary_check_is_the_same_whether_read_whole_or_not() -> None:
+    """A source is refused as binary from its first 64 KiB, which is all the check of
+    the whole input looks at: text with NUL bytes after them is still text."""
+    with pytest.raises(ImportFormatError, match=BINARY_ZERO):
+        _read(b"\x00" * 65536 + b"@misc{a, title={t}}\n")
+    text = (b"@misc{a, title={t}}\n" * 4000)[:65536]
+    assert _read(text + b"\x00" * 4096) == text + b"\x00" * 4096

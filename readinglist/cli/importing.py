@@ -42,10 +42,10 @@ def _report(name: str, report: ImportReport, result: ParseResult | None = None) 
 
 def _parse_input(name: str, fmt: str) -> ParseResult:
     """A file, or standard input for ``-``: same decoding and checks either way."""
-    from ..core.importers import parse_bytes, parse_file
+    from ..core.importers import parse_file, parse_stream
 
     if name == "-":
-        return parse_bytes(sys.stdin.buffer.read(), fmt, "stdin")
+        return parse_stream(sys.stdin.buffer, fmt, "stdin")
     return parse_file(Path(name), fmt)
 
 

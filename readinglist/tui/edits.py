@@ -479,8 +479,15 @@ class PaperActions:
         from ..core.importers import parse_file
 
         def run() -> Notice:
-            if not path.is_file():
-                raise ReadinglistError(f"no such file: {path}")
+            if not path.is_file():  # (a FIFO with no writer would hold the library's lock)
+                if not path.exists():
+                    raise ReadinglistError(f"no such file: {path}")
+                if path.is_dir():
+                    raise ReadinglistError(f"{path} is a directory, not a file")
+                raise ReadinglistError(
+                    f"{path} is not a regular file; pipes and devices are read by "
+                    "readinglist import, not here"
+                )
             result = parse_file(path)
             report = self.library.import_parsed(result, progress=progress)
             failed = len(report.failed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input, TextArea
 
 from readinglist.core.library import Library
@@ -205,6 +206,37 @@ async def test_import_of_a_missing_file_is_a_notification(
         await settle(pilot)
         assert app.is_running
         assert any("no such file" in n.message for n in app._notifications)
+
+
+async def test_import_of_a_device_or_an_oversized_file_is_a_notification(
+    make_app: Callable[..., ReadingListApp],
+    library: Library,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``/dev/zero`` is not opened; a file larger than READINGLIST_MAX_IMPORT_BYTES is
+    refused as ``readinglist import`` refuses it. The library is untouched."""
+    big = tmp_path / "big.bib"
+    big.write_bytes(b"".join(b"@misc{a%d, title={Title %d}}\n" % (n, n) for n in range(2000)))
+    monkeypatch.setenv("READINGLIST_MAX_IMPORT_BYTES", "16K")
+    before = library.path.read_bytes()
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for path in ("/dev/zero", str(big)):
+            await pilot.press("i")
+            await wait_for_screen(pilot, PathPrompt)
+            await pilot.press(*path, "enter")
+            await settle(pilot)
+        assert app.is_running
+        messages = [n.message for n in app._notifications]
+        assert any(m.startswith("/dev/zero is not a regular file;") for m in messages)
+        assert (
+            "cannot import big.bib: it holds more than 16 KiB, the most one import reads "
+            "(READINGLIST_MAX_IMPORT_BYTES sets that limit); nothing was imported"
+        ) in messages
+        assert len(shown_keys(pilot)) == 5
+    assert library.path.read_bytes() == before
 
 
 async def test_undo_with_nothing_to_undo(make_app: Callable[..., ReadingListApp]) -> None:

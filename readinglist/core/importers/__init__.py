@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path, PurePath
+from typing import BinaryIO
 
 from ..errors import ImportFormatError
 from . import chunks
@@ -24,6 +25,7 @@ from .sniff import (
     refuse_binary,
     sniff_format,
 )
+from .source import read_path, read_stream
 
 FORMAT_BIBTEX = "bibtex"
 
@@ -34,6 +36,7 @@ __all__ = [
     "ParseResult",
     "parse_bytes",
     "parse_file",
+    "parse_stream",
     "parse_text",
 ]
 
@@ -141,20 +144,19 @@ def _parse_pieces(data: bytes, label: str, size: int | None = None) -> ParseResu
 
 
 def parse_file(path: Path, fmt: str = "auto") -> ParseResult:
-    """Read ``path`` (bytes, any common text encoding) and parse it."""
+    """Read ``path`` (a file, FIFO or device; any common text encoding) and parse it.
+
+    It is read in bounded memory (see :mod:`.source`): an input that never ends, or
+    in which no entry can start, is refused before it fills the memory."""
     path = Path(path)
     label = path.name or str(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise fail(label, "no such file") from None
-    except IsADirectoryError:
-        raise fail(label, "it is a directory, not a file") from None
-    except PermissionError:
-        raise fail(label, "permission denied") from None
-    except OSError as exc:
-        raise fail(label, exc.strerror or type(exc).__name__) from None
-    return parse_bytes(data, fmt, label)
+    return parse_bytes(read_path(path, fmt, label), fmt, label)
+
+
+def parse_stream(stream: BinaryIO, fmt: str = "auto", label: str = "stdin") -> ParseResult:
+    """Read ``stream`` to its end (standard input, a pipe) and parse it, as
+    :func:`parse_file` reads and parses a file."""
+    return parse_bytes(read_stream(stream, fmt, label), fmt, label)
 
 
 def parse_bytes(data: bytes, fmt: str = "auto", label: str = "input") -> ParseResult:

@@ -35,6 +35,7 @@ _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 11, 12, 13, 27))
 _ALL_BYTES = bytes(range(256))
 _CONTROL_CHARS = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
 _BINARY_SHARE = 0.05
+BINARY_SAMPLE_BYTES = 65536  # the input's first bytes, all refuse_binary looks at
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -81,7 +82,7 @@ def refuse_binary(data: bytes, label: str) -> str:
     if not encoding:
         # A few NUL bytes in a large text file are junk in an entry (the BibTeX
         # importer reports that entry); a binary file has many control bytes.
-        sample = data[:65536]
+        sample = data[:BINARY_SAMPLE_BYTES]
         controls = len(sample) - len(sample.translate(_ALL_BYTES, _CONTROL_BYTES))
         if sample and controls / len(sample) > _BINARY_SHARE:
             raise fail(label, f"it is a binary file, {EXPECTED}")
