@@ -154,10 +154,10 @@ def require_root(what: str) -> None:
 def mixed_library(path: Path, n: int, *, seed: int, tagged: int, read: int) -> Any:
     """A library of ``n`` synthetic papers and the rich ``.bib``: the first ``tagged``
     papers tagged ``to-read``, the first ``read`` of them read and rated 4."""
-    from readinglist.bench.synth import synthetic_papers
     from readinglist.core.changes import Change
     from readinglist.core.importers import parse_file
     from readinglist.core.library import Library
+    from tests.synthetic import synthetic_papers
 
     library = Library.open(path)
     library.import_papers(synthetic_papers(n, seed=seed), label="synthetic")

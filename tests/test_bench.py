@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from readinglist.bench.__main__ import JSON_NAMES, format_table, main
-from readinglist.bench.bibgen import write_bib
-from readinglist.bench.core import run_process
-from readinglist.bench.peers import OPERATIONS, Context, Readinglist, compare, format_comparison
-from readinglist.bench.synth import synthetic_papers
+from benchmarks.__main__ import JSON_NAMES, format_table, main
+from benchmarks.core import run_process
+from benchmarks.peers import OPERATIONS, Context, Readinglist, compare, format_comparison
 from readinglist.core.importers import parse_file
+from tests.synthetic import synthetic_papers, write_bib
 
 
 def test_json_has_every_named_figure_as_a_positive_number(

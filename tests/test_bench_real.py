@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from readinglist.bench.__main__ import main
-from readinglist.bench.corpus import derive_queries, percentile
-from readinglist.bench.quality import (
+from benchmarks.__main__ import main
+from benchmarks.corpus import derive_queries, percentile
+from benchmarks.quality import (
     Judged,
     Scores,
     format_scores,
@@ -19,9 +19,9 @@ from readinglist.bench.quality import (
     ranks_ours,
     title_id,
 )
-from readinglist.bench.synth import synthetic_papers
 from readinglist.core.model import Paper
 from readinglist.core.search import SearchIndex
+from tests.synthetic import synthetic_papers
 
 from .conftest import require_tool
 

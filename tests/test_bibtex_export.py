@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from readinglist.bench import bibcheck
+from benchmarks import bibcheck
 from readinglist.core.bibtex import cited_keys, export_bibtex, export_library, format_name
 from readinglist.core.importers.bibtex import parse_bibtex
 from readinglist.core.importers.dailypapers import parse_dailypapers

@@ -524,9 +524,9 @@ def test_zsh_completion_offers_keys_tags_commands_and_options(
 
 
 def test_edit_check_passes_on_the_fixture_bib_files(capsys: pytest.CaptureFixture[str]) -> None:
-    """``python -m readinglist.bench.editcheck`` (run by CI on real .bib files): a year,
+    """``python -m benchmarks.editcheck`` (run by CI on real .bib files): a year,
     a field and a keyword typed into each fixture entry change that alone."""
-    from readinglist.bench.editcheck import main
+    from benchmarks.editcheck import main
 
     from .conftest import DATA
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from readinglist.bench.bibcheck import bbl_items, biber_errors, check_file, entry_keys
+from benchmarks.bibcheck import bbl_items, biber_errors, check_file, entry_keys
 from readinglist.core.bibtex import export_library
 from readinglist.core.changes import Change
 from readinglist.core.importers import parse_bytes, parse_file, parse_text

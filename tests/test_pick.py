@@ -159,7 +159,7 @@ def library_10k(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, li
     """10k synthetic papers, a query that matches a few of them, and their keys."""
     from collections import Counter
 
-    from readinglist.bench.synth import synthetic_papers
+    from tests.synthetic import synthetic_papers
 
     db = tmp_path_factory.mktemp("pick10k") / "lib.json"
     lib = Library.open(db)

@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import pytest
 
-from readinglist.bench.synth import synthetic_papers
 from readinglist.core.errors import QueryError
 from readinglist.core.model import Paper
 from readinglist.core.search import Hit, SearchIndex
+from tests.synthetic import synthetic_papers
 
 
 def paper(n: int, title: str, **fields: object) -> Paper:

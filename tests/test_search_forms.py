@@ -6,11 +6,11 @@ from dataclasses import replace
 
 import pytest
 
-from readinglist.bench.synth import synthetic_papers
 from readinglist.core.model import Paper
 from readinglist.core.ranking import SHORT_EXPANSIONS, TokenMatcher
 from readinglist.core.search import SearchIndex
 from readinglist.core.wordforms import form_key, form_root
+from tests.synthetic import synthetic_papers
 
 SAME_TIME = "2025-03-01T00:00:00Z"  # a bulk import gives every paper one `added`
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from readinglist.bench.synth import synthetic_papers
 from readinglist.core.model import Paper
 from readinglist.core.search import SearchIndex
+from tests.synthetic import synthetic_papers
 
 TITLES = Path(__file__).parent / "data" / "search_titles.txt"
 

@@ -181,7 +181,7 @@ def test_keys_typed_while_a_big_library_loads_run_no_command(tmp_path: Path) -> 
     """A real terminal: ``a`` ``d`` ``y`` ``enter`` typed right after starting on a
     20,000-paper library (they wait in the terminal while it loads) end up in the
     search box; nothing is deleted."""
-    from readinglist.bench.synth import synthetic_papers
+    from tests.synthetic import synthetic_papers
 
     db = tmp_path / "library.json"
     library = Library.open(db)
