@@ -16,6 +16,8 @@ from readinglist.core.model import Paper
 
 from .conftest import DATA
 
+pytestmark = pytest.mark.unit
+
 FOREIGN = DATA / "foreign.bib"
 
 VASWANI = Paper(

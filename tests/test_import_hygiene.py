@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 CHECK = """
 import importlib, pkgutil, sys
 import readinglist.core as core, readinglist.cli as cli
@@ -19,6 +21,7 @@ print(len(names), ",".join(leaked))
 """
 
 
+@pytest.mark.process
 def test_core_and_cli_import_without_textual() -> None:
     out = subprocess.run(
         [sys.executable, "-c", CHECK], capture_output=True, text=True, check=True
@@ -37,6 +40,7 @@ print(code, ",".join(heavy), file=sys.stderr)
 """
 
 
+@pytest.mark.process
 def test_help_and_version_start_without_click_or_the_library() -> None:
     """Start-up: ``--help``, ``COMMAND --help`` (at 80+ columns) and ``--version``
     import neither click nor the library."""
@@ -53,6 +57,7 @@ def test_help_and_version_start_without_click_or_the_library() -> None:
         assert proc.stdout.startswith(expected.replace("--help", "[OPTIONS]"))
 
 
+@pytest.mark.unit
 def test_the_package_imports_neither_benchmarks_nor_tests() -> None:
     """``benchmarks/`` and ``tests/`` are not in the wheel: an installed readinglist that
     imported them would fail on the first use."""

@@ -15,6 +15,8 @@ from readinglist.core.citations import cited_keys, keys_in_text
 from readinglist.core.importers.bibtex import MAX_EXPANDED, parse_bibtex
 from tests.synthetic import HOSTILE, chained_strings_bib, hostile_tex
 
+pytestmark = pytest.mark.unit
+
 
 def _generated_tex(n: int) -> tuple[str, list[str]]:
     """A ~1 MB manuscript: every citation form, with hostile junk between them."""

@@ -13,6 +13,8 @@ from readinglist.core.search import SearchIndex
 from readinglist.core.tokens import TermMemo, index_terms
 from tests.synthetic import synthetic_papers
 
+pytestmark = pytest.mark.unit
+
 QUERIES = (
     "atention distilation",
     "knowledge distillation",

@@ -57,6 +57,7 @@ def _saved(path: Path, query: str) -> tuple[list[str], int]:
         return [hit.paper.key for hit in view.search(query)], view.changed
 
 
+@pytest.mark.slow
 def test_a_saved_index_answers_every_query_form_as_a_full_load(tmp_path: Path) -> None:
     library = _library(tmp_path)
     library.index  # noqa: B018 (built)
@@ -68,6 +69,7 @@ def test_a_saved_index_answers_every_query_form_as_a_full_load(tmp_path: Path) -
     assert sum(bool(_full(library.path, q)) for q in QUERIES) >= len(QUERIES) - 2
 
 
+@pytest.mark.slow
 def test_a_query_reads_only_the_papers_it_ranks(tmp_path: Path) -> None:
     library = _library(tmp_path, n=2000)
     library.index  # noqa: B018
@@ -100,6 +102,7 @@ def _change_elsewhere(library: Library) -> list[Paper]:
     return papers
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["log", "scan"])
 def test_the_saved_index_catches_up_with_changes_made_since(tmp_path: Path, how: str) -> None:
     library = _library(tmp_path)
@@ -119,6 +122,7 @@ def test_the_saved_index_catches_up_with_changes_made_since(tmp_path: Path, how:
     assert papers[103].key not in _saved(library.path, papers[103].title)[0]
 
 
+@pytest.mark.unit
 def test_a_log_that_does_not_match_the_file_is_caught_on_reading(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     library = _library(tmp_path)
     library.index  # noqa: B018
@@ -143,6 +147,7 @@ def test_a_log_that_does_not_match_the_file_is_caught_on_reading(tmp_path: Path,
     assert not log.exists()
 
 
+@pytest.mark.unit
 def test_a_library_written_by_hand_is_left_to_the_full_load(tmp_path: Path) -> None:
     library = _library(tmp_path)
     library.index  # noqa: B018
@@ -154,6 +159,7 @@ def test_a_library_written_by_hand_is_left_to_the_full_load(tmp_path: Path) -> N
     assert _full(library.path, "attention")
 
 
+@pytest.mark.unit
 def test_a_hand_edit_the_load_refuses_is_refused_by_a_query_too(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     library = _library(tmp_path)
     library.index  # noqa: B018
@@ -171,6 +177,7 @@ def test_a_hand_edit_the_load_refuses_is_refused_by_a_query_too(tmp_path: Path, 
     assert first.key in full.err and "\n" not in full.err.strip()
 
 
+@pytest.mark.unit
 def test_a_damaged_index_is_ignored_and_made_again(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     library = _library(tmp_path)
     target = index_path(library.path)
@@ -188,6 +195,7 @@ def test_a_damaged_index_is_ignored_and_made_again(tmp_path: Path, cli) -> None:
     assert open_saved(library.path) is None
 
 
+@pytest.mark.unit
 def test_a_query_never_writes_the_library(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     library = _library(tmp_path)
     before = library.path.read_bytes()
@@ -199,6 +207,7 @@ def test_a_query_never_writes_the_library(tmp_path: Path, cli) -> None:  # type:
     assert index_path(library.path).exists()
 
 
+@pytest.mark.unit
 def test_export_from_the_saved_index_is_byte_identical(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     library = _library(tmp_path)
     query = ("--", "year:..2020")
@@ -212,6 +221,7 @@ def test_export_from_the_saved_index_is_byte_identical(tmp_path: Path, cli) -> N
     assert library.path.stat().st_mtime_ns == stamp  # keys already marked: no write
 
 
+@pytest.mark.unit
 def test_export_still_marks_keys_used_when_answered_from_the_saved_index(
     tmp_path: Path,
     cli,  # type: ignore[no-untyped-def]
@@ -245,6 +255,7 @@ def test_export_still_marks_keys_used_when_answered_from_the_saved_index(
     assert library.path.stat().st_mtime_ns == stamp
 
 
+@pytest.mark.unit
 def test_an_index_made_for_other_search_fields_is_not_used(tmp_path: Path) -> None:
     library = _library(tmp_path)
     library.index  # noqa: B018
@@ -253,6 +264,7 @@ def test_an_index_made_for_other_search_fields_is_not_used(tmp_path: Path) -> No
     assert open_saved(library.path) is not None
 
 
+@pytest.mark.unit
 def test_an_index_path_that_is_not_a_plain_file_is_left_alone(tmp_path: Path) -> None:
     library = _library(tmp_path)
     library.index  # noqa: B018
@@ -264,6 +276,7 @@ def test_an_index_path_that_is_not_a_plain_file_is_left_alone(tmp_path: Path) ->
     assert index_path(library.path).is_symlink()
 
 
+@pytest.mark.unit
 def test_an_index_that_cannot_be_saved_only_costs_the_saving(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     library = _library(tmp_path)
     index_path(library.path).mkdir()  # something that is not ours sits there
@@ -273,6 +286,7 @@ def test_an_index_that_cannot_be_saved_only_costs_the_saving(tmp_path: Path, cli
     assert open_saved(library.path) is None
 
 
+@pytest.mark.slow
 def test_an_index_caught_up_and_saved_again_answers_as_a_full_load(tmp_path: Path) -> None:
     from readinglist.core.search import _pack_postings
 
@@ -297,6 +311,7 @@ def test_an_index_caught_up_and_saved_again_answers_as_a_full_load(tmp_path: Pat
         assert _saved(library.path, query)[0] == _full(library.path, query), query
 
 
+@pytest.mark.unit
 def test_marking_keys_through_the_view_never_overwrites_a_newer_file(tmp_path: Path) -> None:
     library = _library(tmp_path)
     library.index  # noqa: B018
@@ -313,6 +328,7 @@ def test_marking_keys_through_the_view_never_overwrites_a_newer_file(tmp_path: P
     assert not any(reloaded.get(h.paper.id).key_used for h in hits)  # type: ignore[union-attr]
 
 
+@pytest.mark.unit
 def test_the_log_tells_which_changes_search_can_see(tmp_path: Path) -> None:
     library = _library(tmp_path)
     library.index  # noqa: B018

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input, TextArea
 
 from readinglist.core.library import Library
@@ -15,6 +16,8 @@ from readinglist.tui.screens.path_prompt import PathPrompt
 from readinglist.tui.screens.tag_dialog import TagDialog
 
 from .conftest import DATA, main_screen, settle, shown_keys, wait_for_screen
+
+pytestmark = pytest.mark.tui
 
 ELA = "01J0000000000000000000000E"
 SUN = "01J0000000000000000000000D"

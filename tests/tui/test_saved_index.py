@@ -16,6 +16,8 @@ from readinglist.tui.app import ReadingListApp
 
 from .conftest import PAPERS, main_screen, settle, shown_keys, write_library
 
+pytestmark = pytest.mark.tui
+
 
 @pytest.fixture
 def library(tmp_path: Path) -> Library:
