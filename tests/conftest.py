@@ -1,4 +1,4 @@
-"""Shared fixtures: isolated library/config locations and a CLI runner."""
+"""Shared fixtures: isolated library/config locations and a CLI runner; every test's tier."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,68 @@ from typing import Any
 import pytest
 
 DATA = Path(__file__).parent / "data"
+
+# The tiers (markers registered in pyproject.toml). Each test has exactly one, so that
+# ``python -m pytest -m unit`` is the fast tier and a new test has to choose. ``slow``
+# is in process like ``unit`` but takes seconds (thousands of papers, real waits).
+TIERS = ("unit", "slow", "process", "tui", "realworld")
+IN_PROCESS = ("unit", "slow")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(
+    collector: pytest.Collector,
+) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    """A test module fails to collect, naming the tests, where a test has no tier or more
+    than one (an error in collection, as an import error would be, also under xdist)."""
+    report: pytest.CollectReport = yield
+    if not isinstance(collector, pytest.Module) or not report.passed:
+        return report
+    wrong = []
+    for item in report.result:
+        if isinstance(item, pytest.Item):
+            tiers = [mark.name for mark in item.iter_markers() if mark.name in TIERS]
+            if len(tiers) != 1:
+                wrong.append(f"{item.nodeid}: {' + '.join(tiers) or 'no tier'}")
+    if wrong:
+        report.outcome = "failed"
+        report.longrepr = (
+            f"each test needs exactly one tier marker ({', '.join(TIERS)}): "
+            "pytestmark = pytest.mark.TIER at the top of its module, or one on each test "
+            "where a module mixes tiers\n  " + "\n  ".join(wrong)
+        )
+        report.result = []
+    return report
+
+
+@pytest.fixture(autouse=True)
+def _in_process_tests_start_no_process(request: pytest.FixtureRequest) -> Iterator[list[str]]:
+    """A ``unit`` or ``slow`` test that starts a process fails, naming it: it belongs to
+    ``process``. The process still runs, so the test behaves as in its right tier."""
+    started: list[str] = []
+    if not any(request.node.get_closest_marker(tier) for tier in IN_PROCESS):
+        yield started
+        return
+    real_init = subprocess.Popen.__init__
+
+    def popen_init(self: subprocess.Popen[Any], args: Any, *rest: Any, **kwargs: Any) -> None:
+        started.append(repr(args if isinstance(args, str) else list(args))[:120])
+        real_init(self, args, *rest, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(subprocess.Popen, "__init__", popen_init)
+        for name in ("fork", "forkpty", "posix_spawn", "posix_spawnp"):
+            real = getattr(os, name, None)
+            if real is not None:
+
+                def spawn(*args: Any, _real: Any = real, _name: str = name, **kw: Any) -> Any:
+                    started.append(f"os.{_name}")
+                    return _real(*args, **kw)
+
+                patch.setattr(os, name, spawn)
+        yield started
+    if started:
+        pytest.fail(f"an in-process test started a process ({'; '.join(started)}): mark it process")
 
 
 @pytest.fixture(autouse=True)
@@ -179,10 +241,10 @@ def tmpfs(tmp_path: Path) -> Iterator[Callable[..., Path]]:
 def mixed_library(path: Path, n: int, *, seed: int, tagged: int, read: int) -> Any:
     """A library of ``n`` synthetic papers and the rich ``.bib``: the first ``tagged``
     papers tagged ``to-read``, the first ``read`` of them read and rated 4."""
-    from readinglist.bench.synth import synthetic_papers
     from readinglist.core.changes import Change
     from readinglist.core.importers import parse_file
     from readinglist.core.library import Library
+    from tests.synthetic import synthetic_papers
 
     library = Library.open(path)
     library.import_papers(synthetic_papers(n, seed=seed), label="synthetic")

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from readinglist.bench.__main__ import JSON_NAMES, format_table, main
-from readinglist.bench.bibgen import write_bib
-from readinglist.bench.core import run_process
-from readinglist.bench.peers import OPERATIONS, Context, Readinglist, compare, format_comparison
-from readinglist.bench.synth import synthetic_papers
+from benchmarks.__main__ import JSON_NAMES, format_table, main
+from benchmarks.core import run_process
+from benchmarks.peers import OPERATIONS, Context, Readinglist, compare, format_comparison
 from readinglist.core.importers import parse_file
+from tests.synthetic import synthetic_papers, write_bib
 
 
+@pytest.mark.process
 def test_json_has_every_named_figure_as_a_positive_number(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -30,6 +30,7 @@ def test_json_has_every_named_figure_as_a_positive_number(
     assert code == 0, captured.err
 
 
+@pytest.mark.unit
 def test_table_marks_spec_targets() -> None:
     table = format_table({10_000: {"import_s": 2.0, "export_s": 5.0}})
     assert "| import .bib (whole process) | s | 2 ✓ | ≤ 3 / 25 |" in table
@@ -37,6 +38,7 @@ def test_table_marks_spec_targets() -> None:
     assert "| TUI start to first screen | s | n/a |" in table
 
 
+@pytest.mark.unit
 def test_synthetic_bib_imports_every_entry_with_accents_decoded(tmp_path: Path) -> None:
     papers = synthetic_papers(40)
     result = parse_file(write_bib(papers, tmp_path / "s.bib"), "bibtex")
@@ -47,6 +49,7 @@ def test_synthetic_bib_imports_every_entry_with_accents_decoded(tmp_path: Path) 
     assert "\\" not in " ".join(a for p in result.papers for a in p.authors)
 
 
+@pytest.mark.process
 def test_run_process_reports_time_rss_and_failures(tmp_path: Path) -> None:
     ok = run_process(["python3", "-c", "x = bytearray(30_000_000)"], cwd=tmp_path)
     assert ok.ok and ok.seconds > 0 and ok.rss_mb >= 30
@@ -56,6 +59,7 @@ def test_run_process_reports_time_rss_and_failures(tmp_path: Path) -> None:
     assert slow.timed_out and not slow.ok and slow.seconds < 4
 
 
+@pytest.mark.process
 def test_peer_comparison_runs_every_operation_for_readinglist(tmp_path: Path) -> None:
     papers = synthetic_papers(30)
     bib = write_bib(papers, tmp_path / "s.bib")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from readinglist.bench.__main__ import main
-from readinglist.bench.corpus import derive_queries, percentile
-from readinglist.bench.quality import (
+from benchmarks.__main__ import main
+from benchmarks.corpus import derive_queries, percentile
+from benchmarks.quality import (
     Judged,
     Scores,
     format_scores,
@@ -19,15 +19,16 @@ from readinglist.bench.quality import (
     ranks_ours,
     title_id,
 )
-from readinglist.bench.synth import synthetic_papers
 from readinglist.core.model import Paper
 from readinglist.core.search import SearchIndex
+from tests.synthetic import synthetic_papers
 
 from .conftest import require_tool
 
 DATA = Path(__file__).parent / "data"
 
 
+@pytest.mark.process
 def test_corpus_run_reports_every_row_with_tails_and_rss(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -65,6 +66,7 @@ def test_corpus_run_reports_every_row_with_tails_and_rss(
         assert row["rss_mb"] > 0 and row["samples"] >= 1
 
 
+@pytest.mark.unit
 def test_derived_queries_come_from_the_titles_and_are_repeatable() -> None:
     titles = [p.title for p in synthetic_papers(300, seed=2)]
     queries = derive_queries(titles, per_kind=10)
@@ -78,6 +80,7 @@ def test_derived_queries_come_from_the_titles_and_are_repeatable() -> None:
     assert percentile([1, 2, 3, 4], 0.5) == 3 and percentile([5], 0.99) == 5
 
 
+@pytest.mark.unit
 def test_judged_set_is_large_and_well_formed() -> None:
     judged = load_judged()
     assert len(judged) >= 80
@@ -86,6 +89,7 @@ def test_judged_set_is_large_and_well_formed() -> None:
     assert {"typo", "prefix", "form", "compound", "author", "order", "abstract", "filter"} <= kinds
 
 
+@pytest.mark.unit
 def test_scores_and_fzf_queries() -> None:
     scores = Scores.of([1, 2, None, 4])
     assert (scores.top1, scores.top3, scores.top10) == (0.25, 0.5, 0.75)
@@ -94,6 +98,7 @@ def test_scores_and_fzf_queries() -> None:
     assert fzf_query("graph year:2019 author:zhang pooling") == "graph zhang pooling"
 
 
+@pytest.mark.process
 def test_ranks_on_a_small_library_for_ours_and_fzf() -> None:
     papers = [
         *synthetic_papers(200, seed=6),

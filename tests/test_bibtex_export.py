@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from readinglist.bench import bibcheck
+from benchmarks import bibcheck
 from readinglist.core.bibtex import cited_keys, export_bibtex, export_library, format_name
 from readinglist.core.importers.bibtex import parse_bibtex
 from readinglist.core.importers.dailypapers import parse_dailypapers
@@ -150,6 +150,7 @@ def nasty_papers() -> list[Paper]:
 # -- unit behaviour ----------------------------------------------------------------
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("title", "latex"),
     [
@@ -170,10 +171,12 @@ def test_protect_title(title: str, latex: str) -> None:
     assert protect_title(title) == latex
 
 
+@pytest.mark.unit
 def test_protect_title_unicode_keeps_characters() -> None:
     assert protect_title("Über CNNs", unicode=True) == "Über {CNNs}"
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("name", "latex"),
     [
@@ -190,6 +193,7 @@ def test_format_name(name: str, latex: str) -> None:
     assert format_name(name) == latex
 
 
+@pytest.mark.unit
 def test_text_fields_escaped_and_links_verbatim() -> None:
     bib = export_bibtex(nasty_papers()[:1])
     assert "url = {https://example.org/a%20b_c~d/e#frag?q=1&r={x}}" in bib
@@ -212,6 +216,7 @@ def test_text_fields_escaped_and_links_verbatim() -> None:
     assert "Östlund" in unicode_bib and "çñøßåæœ" in unicode_bib
 
 
+@pytest.mark.unit
 def test_unbalanced_link_braces_are_percent_encoded() -> None:
     bib = export_bibtex(nasty_papers()[1:2])
     assert "url = {https://example.org/x%7Dy%7B}" in bib
@@ -219,6 +224,7 @@ def test_unbalanced_link_braces_are_percent_encoded() -> None:
     assert "booktitle = {Proc. of \\{AAAI\\}}" in bib
 
 
+@pytest.mark.unit
 def test_keys_are_written_exactly_and_only_missing_or_repeated_ones_made() -> None:
     bib = export_bibtex(nasty_papers())
     keys = re.findall(r"^@\w+\{([^,]+),", bib, flags=re.MULTILINE)
@@ -237,6 +243,7 @@ def test_keys_are_written_exactly_and_only_missing_or_repeated_ones_made() -> No
     assert len(set(keys)) == 5
 
 
+@pytest.mark.unit
 def test_daily_papers_export_as_misc_with_listing_provenance_in_usera() -> None:
     paper = Paper(
         title="Digi-Q: Learning Q-Value Functions",
@@ -259,6 +266,7 @@ def test_daily_papers_export_as_misc_with_listing_provenance_in_usera() -> None:
     assert export_bibtex([merged]).startswith("@article{")
 
 
+@pytest.mark.unit
 def test_empty_export() -> None:
     assert export_bibtex([]) == ""
 
@@ -266,6 +274,7 @@ def test_empty_export() -> None:
 # -- real consumers ------------------------------------------------------------------
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("name", LISTINGS)
 def test_listing_export_validates_with_biber_and_bibtex(name: str, tmp_path: Path) -> None:
     papers = listing_papers(name)
@@ -279,6 +288,7 @@ def test_listing_export_validates_with_biber_and_bibtex(name: str, tmp_path: Pat
     assert [p.tags for p in again] == [p.tags for p in papers]
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("unicode", [False, True])
 def test_nasty_export_validates_and_round_trips(unicode: bool, tmp_path: Path) -> None:
     papers = nasty_papers()
@@ -310,6 +320,7 @@ def _through_a_library(
     return library, export_library(library, library.newest_first(), unicode=unicode)
 
 
+@pytest.mark.process
 def test_rich_fixture_round_trip_field_for_field(tmp_path: Path) -> None:
     text = (DATA / "rich.bib").read_text(encoding="utf-8")
     first = parse_bibtex(text, "rich.bib")
@@ -325,6 +336,7 @@ def test_rich_fixture_round_trip_field_for_field(tmp_path: Path) -> None:
     assert_valid(bib, tmp_path, len(first.papers))
 
 
+@pytest.mark.process
 def test_validators_catch_broken_bibtex(tmp_path: Path) -> None:
     """The checks above would notice a bad export: broken input makes both complain."""
     broken = "@article{x,\n  title = {a {b},\n  year = 2020\n}\n@article{y, title = {ok}}\n"
@@ -338,6 +350,7 @@ def test_validators_catch_broken_bibtex(tmp_path: Path) -> None:
 # -- cited keys --------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_cited_keys_in_tex(tmp_path: Path) -> None:
     tex = tmp_path / "paper.tex"
     tex.write_text(
@@ -366,6 +379,7 @@ def test_cited_keys_in_tex(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.unit
 def test_cited_keys_in_aux(tmp_path: Path) -> None:
     aux = tmp_path / "paper.aux"
     aux.write_text(
@@ -376,6 +390,7 @@ def test_cited_keys_in_aux(tmp_path: Path) -> None:
     assert cited_keys(aux) == ["a", "b", "c", "d"]
 
 
+@pytest.mark.unit
 def test_cited_keys_in_markdown(tmp_path: Path) -> None:
     md = tmp_path / "notes.md"
     md.write_text(
@@ -396,6 +411,7 @@ def test_cited_keys_in_markdown(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("entry_type", ["A-", "STRING", "Preamble", "comment"])
 def test_an_entry_type_a_reader_would_not_take_is_written_as_misc(entry_type: str) -> None:
     """A hand-typed type with a hyphen ("@a-{") is read back as a comment, not an

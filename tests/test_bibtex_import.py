@@ -34,6 +34,7 @@ def one(text: str) -> Paper:
 # -- LaTeX decoding ------------------------------------------------------------
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("latex", "text"),
     [
@@ -62,6 +63,7 @@ def test_decode_latex(latex: str, text: str) -> None:
     assert decode_latex(latex) == text
 
 
+@pytest.mark.unit
 @settings(max_examples=400, deadline=None)
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Co"))))
 def test_encode_then_decode_gives_the_text_back(text: str) -> None:
@@ -75,6 +77,7 @@ def test_encode_then_decode_gives_the_text_back(text: str) -> None:
             assert not any(c in "\u00e4\u00f6\u00fc\u00df" for c in text_runs)
 
 
+@pytest.mark.unit
 @settings(max_examples=400, deadline=None)
 @given(st.text(alphabet=" ab\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f~"))
 def test_collapsed_ascii_text_has_single_spaces_and_no_ends(text: str) -> None:
@@ -87,6 +90,7 @@ def test_collapsed_ascii_text_has_single_spaces_and_no_ends(text: str) -> None:
 # -- macros and fields ---------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_string_macros_expand_with_concatenation_and_any_case() -> None:
     paper = one(
         """
@@ -99,11 +103,13 @@ def test_string_macros_expand_with_concatenation_and_any_case() -> None:
     assert paper.extra["publisher"] == "The ACM Press!"
 
 
+@pytest.mark.unit
 def test_redefined_macro_uses_the_later_value() -> None:
     paper = one('@string{j = "Old"}\n@string{j = "New"}\n@article{k, title={T}, journal=j}\n')
     assert paper.venue == "New"
 
 
+@pytest.mark.unit
 def test_month_macro_kept_as_written_and_month_names_in_concatenations() -> None:
     result = parse_bibtex(
         "@misc{a, title={A}, month = jan}\n"
@@ -114,6 +120,7 @@ def test_month_macro_kept_as_written_and_month_names_in_concatenations() -> None
     assert months == ["jan", "March", "10~January"]
 
 
+@pytest.mark.unit
 def test_crossref_is_kept_and_not_inherited() -> None:
     result = parse_bibtex(
         "@inproceedings{child, title = {Child}, crossref = {parent}}\n"
@@ -125,6 +132,7 @@ def test_crossref_is_kept_and_not_inherited() -> None:
     assert parent.extra["publisher"] == "P"
 
 
+@pytest.mark.unit
 def test_field_mapping() -> None:
     paper = one(
         r"""
@@ -164,6 +172,7 @@ def test_field_mapping() -> None:
     assert paper.id == ""
 
 
+@pytest.mark.unit
 def test_booktitle_is_the_venue_of_proceedings_papers_only() -> None:
     result = parse_bibtex(
         "@inproceedings{a, title={A}, booktitle={Proc. A}, journal={odd}}\n"
@@ -174,6 +183,7 @@ def test_booktitle_is_the_venue_of_proceedings_papers_only() -> None:
     assert (b.venue, b.extra) == ("", {"booktitle": "Kept"})
 
 
+@pytest.mark.unit
 def test_other_arxiv_spellings() -> None:
     result = parse_bibtex(
         "@online{a, title={A}, eprint={2305.01234}, eprinttype={arxiv}}\n"
@@ -184,12 +194,14 @@ def test_other_arxiv_spellings() -> None:
     assert [p.arxiv for p in result.papers] == ["2305.01234", "2101.00001", "hep-th/9901001", ""]
 
 
+@pytest.mark.unit
 def test_non_numeric_year_kept_verbatim_in_extra() -> None:
     paper = one("@misc{k, title={T}, year = {circa 1984}}")
     assert paper.year is None
     assert paper.extra["year"] == "circa 1984"
 
 
+@pytest.mark.unit
 def test_entry_types_are_lowercased_and_any_type_is_accepted() -> None:
     types = ["Article", "BOOK", "booklet", "InBook", "incollection", "inproceedings", "manual"]
     types += ["mastersthesis", "phdthesis", "proceedings", "techreport", "unpublished", "misc"]
@@ -199,6 +211,7 @@ def test_entry_types_are_lowercased_and_any_type_is_accepted() -> None:
     assert [p.entry_type for p in result.papers] == [t.lower() for t in types]
 
 
+@pytest.mark.unit
 def test_repeated_field_keeps_the_first_value() -> None:
     paper = one("@misc{k, title = {First}, title = {Second}}")
     assert paper.title == "First"
@@ -207,6 +220,7 @@ def test_repeated_field_keeps_the_first_value() -> None:
 # -- names ---------------------------------------------------------------------
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("raw", "names"),
     [
@@ -235,6 +249,7 @@ def test_names(raw: str, names: tuple[str, ...]) -> None:
     assert parse_names(raw) == names
 
 
+@pytest.mark.unit
 def test_name_after_and_starting_with_a_backslash_keeps_every_character() -> None:
     # bibtexparser 2.1.0's name splitting drops the first characters of such a name;
     # the importer must not lose them.
@@ -248,6 +263,7 @@ def test_name_after_and_starting_with_a_backslash_keeps_every_character() -> Non
     assert paper.authors == ("X", "Östlund, A")
 
 
+@pytest.mark.unit
 def test_normalised_names_are_stable() -> None:
     for name in ("Knuth, Donald E.", "van Beethoven, Ludwig", "Ford, Jr., Henry", "others"):
         assert normalise_name(name) == name
@@ -256,6 +272,7 @@ def test_normalised_names_are_stable() -> None:
 # -- broken input --------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_broken_entries_report_their_line_and_good_ones_still_import() -> None:
     text = (
         "@article{good1, title = {One}}\n"  # line 1
@@ -273,6 +290,7 @@ def test_broken_entries_report_their_line_and_good_ones_still_import() -> None:
     assert all(f.reason for f in result.failures)
 
 
+@pytest.mark.unit
 def test_only_broken_entries_gives_failures_and_no_papers() -> None:
     result = parse_bibtex("@article{x, title = {never closed\n")
     assert result.papers == []
@@ -280,17 +298,20 @@ def test_only_broken_entries_gives_failures_and_no_papers() -> None:
     assert result.format == "bibtex"
 
 
+@pytest.mark.unit
 def test_nothing_to_import_gives_an_empty_result() -> None:
     result = parse_bibtex("just some text, no entries\n% and a comment\n")
     assert result.papers == [] and result.failures == []
 
 
+@pytest.mark.unit
 def test_truncated_file_from_the_shared_fixtures() -> None:
     result = parse_bibtex((DATA / "bad" / "truncated.bib").read_text(encoding="utf-8"))
     assert result.failures, "a truncated entry must be reported"
     assert all(f.line >= 1 for f in result.failures)
 
 
+@pytest.mark.process
 def test_broken_entry_prints_nothing_on_stderr() -> None:
     code = (
         "from readinglist.core.importers.bibtex import parse_bibtex\n"
@@ -308,6 +329,7 @@ def test_broken_entry_prints_nothing_on_stderr() -> None:
     assert done.stderr == ""
 
 
+@pytest.mark.unit
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list('@{}(),="#\\ \naz%~$'))))
 def test_garbage_never_raises(text: str) -> None:
@@ -318,6 +340,7 @@ def test_garbage_never_raises(text: str) -> None:
 # -- the rich fixture ----------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_rich_fixture_imports_every_entry() -> None:
     result = parse_bibtex((DATA / "rich.bib").read_text(encoding="utf-8"), "rich.bib")
     assert result.failures == []

@@ -64,6 +64,7 @@ def _blocks_are_entries(bib: str) -> list[Entry]:
     return list(library.entries)
 
 
+@pytest.mark.process
 def test_hostile_listing_exports_well_formed_entries_and_no_preamble(
     cli,  # type: ignore[no-untyped-def]
     tmp_path: Path,
@@ -109,6 +110,7 @@ def test_hostile_listing_exports_well_formed_entries_and_no_preamble(
 BAD_KEYS = ["bad key", "a,b", "x{y}", "p(1)", 'q"', "h#1", "50%", "a~b", "a\\b", "t\tab"]
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("key", BAD_KEYS)
 def test_unusable_keys_never_reach_a_bib_or_an_editor(key: str) -> None:
     paper = Paper(title="A Paper", key=key)
@@ -120,6 +122,7 @@ def test_unusable_keys_never_reach_a_bib_or_an_editor(key: str) -> None:
     assert valid_key(entry.key) and entry.key != key
 
 
+@pytest.mark.unit
 def test_a_hand_typed_unusable_key_is_refused_before_it_reaches_a_bib(
     cli,  # type: ignore[no-untyped-def]
     tmp_path: Path,
@@ -172,6 +175,7 @@ _PAPER = st.builds(
 )
 
 
+@pytest.mark.process
 def test_arbitrary_text_in_every_field_exports_parseable_bibtex(tmp_path: Path) -> None:
     """Every example must parse back (bibtexparser and our importer) to exactly its
     entries and keys; then biber validates all examples' entries in one file."""
@@ -221,6 +225,7 @@ def test_arbitrary_text_in_every_field_exports_parseable_bibtex(tmp_path: Path) 
     assert errors == [], "\n\n".join(f"{e}\n{entry_at(e)}" for e in errors[:5])
 
 
+@pytest.mark.unit
 def test_key_errors_are_one_line() -> None:
     with pytest.raises(ReadinglistError) as caught:
         format_choice([Paper(title="T", key="a\nb")], "cite")

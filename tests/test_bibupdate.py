@@ -16,6 +16,8 @@ from readinglist.core.model import Paper
 
 from .conftest import DATA
 
+pytestmark = pytest.mark.unit
+
 FOREIGN = DATA / "foreign.bib"
 
 VASWANI = Paper(
@@ -206,8 +208,8 @@ def test_only_the_newest_backups_are_kept(library: Library, tmp_path: Path) -> N
 
 
 def test_the_real_file_check_passes_on_the_foreign_fixture(tmp_path: Path) -> None:
-    """``python -m readinglist.bench.updatecheck`` (run by .ci/run on real .bib files)."""
-    from readinglist.bench.updatecheck import check_file, main
+    """``python -m benchmarks.updatecheck`` (run by .ci/run on real .bib files)."""
+    from benchmarks.updatecheck import check_file, main
 
     entries, replaced, added, same, _ = check_file(FOREIGN, every=1)
     assert (entries, replaced, added, same) == (5, 5, 1, True)

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from readinglist.bench.synth import synthetic_papers
 from readinglist.core.changes import Change
 from readinglist.core.errors import LibraryError
 from readinglist.core.library import Library
 from readinglist.core.library.catchup import open_view
+from tests.synthetic import synthetic_papers
 
 BULK = 6000  # past every batch size inside (papers kept read, dead index slots)
 
@@ -40,6 +40,7 @@ def _indexed_library(path: Path, n: int, seed: int = 11) -> Library:
     return library
 
 
+@pytest.mark.slow
 def test_tagging_thousands_of_papers_lazily_keeps_the_saved_index_right(tmp_path: Path) -> None:
     """The TUI's library (opened from its saved index, index installed) tags every
     paper in one change: the saved index then finds every one of them by the tag,
@@ -58,6 +59,7 @@ def test_tagging_thousands_of_papers_lazily_keeps_the_saved_index_right(tmp_path
     assert Library.open(path, lazy=True).tag_counts().get("bulk") == len(ids)
 
 
+@pytest.mark.slow
 def test_tagging_thousands_of_papers_from_the_command_line_keeps_the_index_right(
     tmp_path: Path,
     cli,  # type: ignore[no-untyped-def]
@@ -72,6 +74,7 @@ def test_tagging_thousands_of_papers_from_the_command_line_keeps_the_index_right
     )
 
 
+@pytest.mark.slow
 def test_undo_of_a_big_import_after_a_query_takes_it_all_back(
     tmp_path: Path,
     cli,  # type: ignore[no-untyped-def]
@@ -105,6 +108,7 @@ def test_undo_of_a_big_import_after_a_query_takes_it_all_back(
         )
 
 
+@pytest.mark.process
 def test_an_undo_that_cannot_be_written_keeps_its_history_entry(
     tmp_path: Path, tmpfs: Callable[..., Path]
 ) -> None:
@@ -171,6 +175,7 @@ for i, paper in enumerate(victims[:60]):
 """
 
 
+@pytest.mark.process
 def test_a_write_while_another_process_removes_and_merges_papers_never_fails(
     tmp_path: Path,
 ) -> None:

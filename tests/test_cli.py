@@ -23,6 +23,7 @@ def db(tmp_path: Path) -> Path:
     return tmp_path / "lib.json"
 
 
+@pytest.mark.unit
 def test_import_samples_then_again_adds_nothing(cli, db: Path) -> None:  # type: ignore[no-untyped-def]
     first = cli("--db", db, "import", BLANK, COMPACT, "--tag", "to-triage")
     assert first.code == 0
@@ -39,6 +40,7 @@ def test_import_samples_then_again_adds_nothing(cli, db: Path) -> None:  # type:
     assert ela.sources[0].date == "Mar 11" and ela.sources[0].kind == "dailypapers"
 
 
+@pytest.mark.unit
 def test_list_json_has_the_documented_fields(cli, db: Path) -> None:  # type: ignore[no-untyped-def]
     cli("--db", db, "import", BLANK)
     result = cli("--db", db, "list", "--json", "--limit", "3")
@@ -50,6 +52,7 @@ def test_list_json_has_the_documented_fields(cli, db: Path) -> None:  # type: ig
     assert rows[0]["title"].startswith("ELA: Efficient Local Attention")
 
 
+@pytest.mark.unit
 def test_list_text_and_empty_library(cli, db: Path) -> None:  # type: ignore[no-untyped-def]
     empty = cli("--db", db, "list")
     assert empty.code == 1 and "no paper matched" in empty.err
@@ -61,6 +64,7 @@ def test_list_text_and_empty_library(cli, db: Path) -> None:  # type: ignore[no-
                                   "Attention", "Is", "All", "You", "Need", "[nlp]"]  # fmt: skip
 
 
+@pytest.mark.unit
 def test_add_prints_key_and_env_var_selects_library(
     cli,
     db: Path,
@@ -76,12 +80,14 @@ def test_add_prints_key_and_env_var_selects_library(
     assert len(Library.open(db)) == 1
 
 
+@pytest.mark.unit
 def test_add_without_title_is_usage_error(cli, db: Path) -> None:  # type: ignore[no-untyped-def]
     result = cli("--db", db, "add", "--author", "X")
     assert result.code == 2 and "--title" in result.err
     assert not db.exists()
 
 
+@pytest.mark.unit
 def test_tag_and_status_by_key(cli, db: Path) -> None:  # type: ignore[no-untyped-def]
     cli("--db", db, "add", "--title", "Paper One", "--tag", "old", "--year", "2020")
     key = Library.open(db).papers[0].key
@@ -93,6 +99,7 @@ def test_tag_and_status_by_key(cli, db: Path) -> None:  # type: ignore[no-untype
     assert paper.status == "read" and paper.read_at
 
 
+@pytest.mark.unit
 def test_tag_and_status_usage_errors(cli, db: Path) -> None:  # type: ignore[no-untyped-def]
     cli("--db", db, "add", "--title", "Paper One")
     assert cli("--db", db, "tag", "--key", "nope", "+x").code == 2
@@ -101,12 +108,14 @@ def test_tag_and_status_usage_errors(cli, db: Path) -> None:  # type: ignore[no-
     assert cli("--db", db, "frobnicate").code == 2
 
 
+@pytest.mark.unit
 def test_stats(cli, db: Path) -> None:  # type: ignore[no-untyped-def]
     cli("--db", db, "import", BLANK, "--tag", "mar11")
     out = cli("--db", db, "stats").out
     assert "papers: 58" in out and "unread 58" in out and "mar11 58" in out
 
 
+@pytest.mark.process
 def test_bibtex_from_stdin_via_real_process(db: Path) -> None:
     bib = b"@article{smith2020, title={A {BERT} Study}, author={Smith, John}, year=2020}\n"
     result = run_process("--db", db, "add", "--bibtex", "-", stdin=bib)
@@ -118,6 +127,7 @@ def test_bibtex_from_stdin_via_real_process(db: Path) -> None:
 BAD_INPUTS = sorted((DATA / "bad").iterdir())
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("bad", BAD_INPUTS, ids=[p.name for p in BAD_INPUTS])
 def test_bad_input_exits_2_and_leaves_library_unchanged(cli, db: Path, bad: Path) -> None:  # type: ignore[no-untyped-def]
     cli("--db", db, "import", BLANK)
@@ -129,17 +139,20 @@ def test_bad_input_exits_2_and_leaves_library_unchanged(cli, db: Path, bad: Path
     assert db.read_bytes() == before
 
 
+@pytest.mark.unit
 def test_bad_file_among_good_ones_imports_nothing(cli, db: Path) -> None:  # type: ignore[no-untyped-def]
     result = cli("--db", db, "import", BLANK, DATA / "bad" / "image.png")
     assert result.code == 2
     assert not db.exists()
 
 
+@pytest.mark.unit
 def test_missing_file_is_one_line_error(cli, db: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     result = cli("--db", db, "import", tmp_path / "nope.txt")
     assert result.code == 2 and result.err.count("\n") == 1
 
 
+@pytest.mark.process
 def test_corrupt_library_exit_2_untouched_no_traceback(tmp_path: Path) -> None:
     db = tmp_path / "lib.json"
     db.write_bytes(b'{"_meta": {"1": {"schema": 1}}, "papers": {"1": {"title": "torn')
@@ -152,11 +165,13 @@ def test_corrupt_library_exit_2_untouched_no_traceback(tmp_path: Path) -> None:
         assert db.read_bytes() == before
 
 
+@pytest.mark.unit
 def test_library_path_that_is_a_directory(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     result = cli("--db", tmp_path, "list")
     assert result.code == 2 and "directory" in result.err
 
 
+@pytest.mark.unit
 def test_broken_entries_mid_file_import_the_good_ones(cli, db: Path) -> None:  # type: ignore[no-untyped-def]
     """Unlike a truncated file, a .bib with a broken entry in the middle imports the rest."""
     result = cli("--db", db, "import", DATA / "broken-middle.bib")
@@ -167,6 +182,7 @@ def test_broken_entries_mid_file_import_the_good_ones(cli, db: Path) -> None:  #
 
 
 # -- export ------------------------------------------------------------------------------
+@pytest.mark.unit
 def test_export_to_stdout_file_and_by_key(cli, db: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     cli("--db", db, "import", BLANK)
     everything = cli("--db", db, "export")
@@ -182,6 +198,7 @@ def test_export_to_stdout_file_and_by_key(cli, db: Path, tmp_path: Path) -> None
     assert "exported 1 papers" in written.err
 
 
+@pytest.mark.unit
 def test_export_cited_keys_of_a_manuscript(cli, db: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     cli("--db", db, "import", BLANK)
     first, second = (p.key for p in Library.open(db).papers[:2])
@@ -193,6 +210,7 @@ def test_export_cited_keys_of_a_manuscript(cli, db: Path, tmp_path: Path) -> Non
     assert "'nothere2020', which is not in the library" in result.err
 
 
+@pytest.mark.unit
 def test_export_nothing_matched(cli, db: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     cli("--db", db, "import", BLANK)
     tex = tmp_path / "empty.tex"
@@ -201,6 +219,7 @@ def test_export_nothing_matched(cli, db: Path, tmp_path: Path) -> None:  # type:
     assert cli("--db", db, "export", "--key", "missing").code == 2
 
 
+@pytest.mark.process
 def test_import_from_stdin_uses_the_same_checks(db: Path) -> None:
     piped = run_process("--db", db, "import", "-", "--tag", "piped", stdin=BLANK.read_bytes())
     assert piped.code == 0, piped.err
@@ -211,6 +230,7 @@ def test_import_from_stdin_uses_the_same_checks(db: Path) -> None:
     assert db.read_bytes() == before
 
 
+@pytest.mark.unit
 def test_every_query_form_through_the_cli(cli, db: Path) -> None:  # type: ignore[no-untyped-def]
     def add(title: str, *extra: str) -> str:
         result = cli("--db", db, "add", "--title", title, *extra)
@@ -251,6 +271,7 @@ def test_every_query_form_through_the_cli(cli, db: Path) -> None:  # type: ignor
     assert cli("--db", db, "list", "tag:nothing").code == 1
 
 
+@pytest.mark.unit
 def test_export_to_an_unwritable_place_is_one_line_error(cli, db: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     cli("--db", db, "import", BLANK)
     target = tmp_path / "no-such-dir" / "refs.bib"

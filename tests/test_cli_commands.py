@@ -93,6 +93,7 @@ def editor(tmp_path: Path, name: str, body: str) -> str:
 
 
 # -- the command line's conventions ---------------------------------------------------------
+@pytest.mark.unit
 def test_version_and_help(cli: Cli) -> None:
     assert cli("--version").out == f"readinglist {__version__}\n"
     top = cli("--help")
@@ -104,6 +105,7 @@ def test_version_and_help(cli: Cli) -> None:
     assert "[+TAG]... [-TAG]..." in cli("tag", "--help").out
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -124,6 +126,7 @@ def test_usage_errors_are_one_line_exit_2(
     assert message in one_error_line(cli("--db", db, *args))
 
 
+@pytest.mark.unit
 def test_options_and_query_words_mix_in_any_order(cli: Cli, db: Path) -> None:
     before = cli("--db", db, "list", "--json", "deep", "residual")
     assert before.code == 0 and len(keys_of(before)) >= 2
@@ -135,6 +138,7 @@ def test_options_and_query_words_mix_in_any_order(cli: Cli, db: Path) -> None:
     assert cli("--db", db, "list", "--json", "--", "--json").code == 1
 
 
+@pytest.mark.unit
 def test_export_tag_dash_o_exports_the_papers_matching_tag(
     cli: Cli, db: Path, tmp_path: Path
 ) -> None:
@@ -145,6 +149,7 @@ def test_export_tag_dash_o_exports_the_papers_matching_tag(
     assert [p.key for p in parse_bibtex(out.read_text()).papers] == ["tagrec2020"]
 
 
+@pytest.mark.unit
 def test_tag_parses_its_own_operands(cli: Cli, db: Path) -> None:
     cli("--db", db, "tag", "--key", "he2016", "+hard")
     # -hard removes "hard" (-h is not help here); -tag:x stays a query filter.
@@ -157,6 +162,7 @@ def test_tag_parses_its_own_operands(cli: Cli, db: Path) -> None:
     assert "needs a QUERY or --key" in one_error_line(cli("--db", db, "tag", "+x"))
 
 
+@pytest.mark.unit
 def test_status_and_list_by_key(cli: Cli, db: Path) -> None:
     assert cli("--db", db, "status", "--key", "he2016", "reading").code == 0
     result = cli("--db", db, "list", "--key", "he2016", "--key", "vaswani2017", "--json")
@@ -165,6 +171,7 @@ def test_status_and_list_by_key(cli: Cli, db: Path) -> None:
     assert "status needs a status last" in one_error_line(cli("--db", db, "status", "deep"))
 
 
+@pytest.mark.unit
 def test_config_problems_are_warnings(cli: Cli, db: Path, tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text('key_pattern = "{nope}"\n')
@@ -173,12 +180,14 @@ def test_config_problems_are_warnings(cli: Cli, db: Path, tmp_path: Path) -> Non
     assert result.err.startswith("readinglist: warning: ") and "config.toml" in result.err
 
 
+@pytest.mark.unit
 def test_demo_library(cli: Cli) -> None:
     result = cli("--demo", "stats")
     assert result.code == 0 and result.out.startswith("papers: 317\n")
 
 
 # -- import, add, export, merge-driver: the options the older tests do not reach -----------
+@pytest.mark.unit
 def test_add_with_every_field_option(cli: Cli, tmp_path: Path) -> None:
     db = tmp_path / "new.json"
     result = cli("--db", db, "add", "--title", "Relational Inductive Biases", "--author",
@@ -209,6 +218,7 @@ def test_add_with_every_field_option(cli: Cli, tmp_path: Path) -> None:
     assert paper(db, "grossmann2020").tags == ("piped",)
 
 
+@pytest.mark.unit
 def test_import_with_a_forced_format(cli: Cli, tmp_path: Path) -> None:
     from .conftest import DATA
 
@@ -219,6 +229,7 @@ def test_import_with_a_forced_format(cli: Cli, tmp_path: Path) -> None:
     assert forced.code == 2 and forced.err.count("\n") == 1
 
 
+@pytest.mark.unit
 def test_export_unicode_and_notes(cli: Cli, db: Path) -> None:
     cli("--db", db, "edit", "he2016b", "--set", "author=Müller, Jörg")
     plain = cli("--db", db, "export", "--key", "he2016b").out
@@ -227,6 +238,7 @@ def test_export_unicode_and_notes(cli: Cli, db: Path) -> None:
     assert "Müller, Jörg" in rich and "annote = {read section 4}" in rich
 
 
+@pytest.mark.unit
 def test_merge_driver_in_process(cli: Cli, tmp_path: Path) -> None:
     from readinglist.core.changes import Change
 
@@ -243,6 +255,7 @@ def test_merge_driver_in_process(cli: Cli, tmp_path: Path) -> None:
 
 
 # -- show ----------------------------------------------------------------------------------------
+@pytest.mark.unit
 def test_show_text_json_and_bibtex(cli: Cli, db: Path) -> None:
     text = cli("--db", db, "show", "vaswani2017").out
     for line in ("key:     vaswani2017", "authors: Vaswani, Ashish; Shazeer, Noam",
@@ -257,12 +270,14 @@ def test_show_text_json_and_bibtex(cli: Cli, db: Path) -> None:
     assert parse_bibtex(bib).papers[0].title == HE.title
 
 
+@pytest.mark.unit
 def test_show_an_unknown_key_names_close_ones(cli: Cli, db: Path) -> None:
     err = one_error_line(cli("--db", db, "show", "vaswani"))
     assert err == "readinglist: no paper with key 'vaswani' (did you mean vaswani2017?)\n"
 
 
 # -- note ----------------------------------------------------------------------------------------
+@pytest.mark.unit
 def test_note_print_set_stdin_and_clear(cli: Cli, db: Path) -> None:
     assert cli("--db", db, "note", "he2016").code == 1
     assert cli("--db", db, "note", "he2016b").out == "read section 4\n"
@@ -275,6 +290,7 @@ def test_note_print_set_stdin_and_clear(cli: Cli, db: Path) -> None:
     assert "not both" in one_error_line(cli("--db", db, "note", "he2016", "x", "--edit"))
 
 
+@pytest.mark.process
 def test_note_edit_opens_the_editor(cli: Cli, db: Path, tmp_path: Path) -> None:
     append = editor(tmp_path, "ed", "path.write_text(text + 'and the ablations\\n')")
     assert cli("--db", db, "note", "he2016b", "--edit", env={"EDITOR": append}).code == 0
@@ -285,6 +301,7 @@ def test_note_edit_opens_the_editor(cli: Cli, db: Path, tmp_path: Path) -> None:
 
 
 # -- edit ----------------------------------------------------------------------------------------
+@pytest.mark.unit
 def test_edit_set_changes_only_the_fields_named(cli: Cli, db: Path) -> None:
     result = cli("--db", db, "edit", "vaswani2017", "--set", "year=2018", "--set",
                  "note=Oral", "--set", "pages=", "--set", "author=Vaswani, A. and Parmar, N.",
@@ -302,6 +319,7 @@ def test_edit_set_changes_only_the_fields_named(cli: Cli, db: Path) -> None:
     assert (back.extra, back.raw) == (VASWANI.extra, VASWANI.raw)
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("assignment", "message"),
     [
@@ -322,6 +340,7 @@ def test_edit_set_refuses_bad_assignments(
     assert db.read_bytes() == before
 
 
+@pytest.mark.process
 def test_edit_in_an_editor_saves_only_what_changed(cli: Cli, db: Path, tmp_path: Path) -> None:
     script = editor(
         tmp_path,
@@ -339,6 +358,7 @@ def test_edit_in_an_editor_saves_only_what_changed(cli: Cli, db: Path, tmp_path:
     assert Library.open(db).history.labels()[0] == "edit vaswani2017"
 
 
+@pytest.mark.process
 @pytest.mark.parametrize(
     ("body", "code", "message"),
     [
@@ -359,6 +379,7 @@ def test_edit_without_a_terminal_changes_nothing_when_the_entry_is_bad(
     assert db.read_bytes() == before
 
 
+@pytest.mark.process
 def test_edit_unchanged_entry_saves_nothing(cli: Cli, db: Path) -> None:
     before = db.read_bytes()
     result = cli("--db", db, "edit", "he2016", env={"EDITOR": "true", "VISUAL": None})
@@ -367,6 +388,7 @@ def test_edit_unchanged_entry_saves_nothing(cli: Cli, db: Path) -> None:
 
 
 # -- rekey, rm, undo ------------------------------------------------------------------------------
+@pytest.mark.unit
 def test_rekey_keeps_the_old_key_and_undo_reverts(cli: Cli, db: Path) -> None:
     result = cli("--db", db, "rekey", "vaswani2017", "vaswani2017attention")
     assert result.out == "vaswani2017 is now vaswani2017attention (vaswani2017 stays an alias)\n"
@@ -376,6 +398,7 @@ def test_rekey_keeps_the_old_key_and_undo_reverts(cli: Cli, db: Path) -> None:
     assert paper(db, "vaswani2017").key == "vaswani2017"
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("new", "message"),
     [("he2016", "taken by 'he2016'"), ("HE2016", "taken by 'he2016'"), ("a b", "not a usable")],
@@ -386,6 +409,7 @@ def test_rekey_refuses_a_taken_or_invalid_key(cli: Cli, db: Path, new: str, mess
     assert db.read_bytes() == before
 
 
+@pytest.mark.unit
 def test_rm_with_yes_prints_what_it_removed_and_undo_restores(cli: Cli, db: Path) -> None:
     result = cli("--db", db, "rm", "--key", "he2016b", "--key", "resnet", "--yes", "--json")
     assert result.code == 0 and keys_of(result) == ["he2016b", "resnet"]
@@ -398,6 +422,7 @@ def test_rm_with_yes_prints_what_it_removed_and_undo_restores(cli: Cli, db: Path
     assert len(Library.open(db)) == 5 and paper(db, "he2016b").notes == HE_AGAIN.notes
 
 
+@pytest.mark.unit
 def test_rm_refuses_without_a_terminal_or_a_selection(cli: Cli, db: Path) -> None:
     before = db.read_bytes()
     assert "add --yes" in one_error_line(cli("--db", db, "rm", "--key", "he2016"))
@@ -406,12 +431,14 @@ def test_rm_refuses_without_a_terminal_or_a_selection(cli: Cli, db: Path) -> Non
     assert db.read_bytes() == before
 
 
+@pytest.mark.unit
 def test_undo_with_nothing_to_undo(cli: Cli, db: Path) -> None:
     assert one_error_line(cli("--db", db, "undo"), 1) == "readinglist: nothing to undo\n"
     assert cli("--db", db, "undo", "--list").code == 1
 
 
 # -- open -----------------------------------------------------------------------------------------
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("key", "option", "link"),
     [
@@ -428,6 +455,7 @@ def test_open_print_each_link(cli: Cli, db: Path, key: str, option: str | None, 
     assert (result.code, result.out) == (0, link + "\n")
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("key", "option", "message"),
     [
@@ -444,6 +472,7 @@ def test_open_a_missing_link_is_an_error(
 
 
 # -- duplicates and merge ------------------------------------------------------------------------
+@pytest.mark.unit
 def test_duplicates_lists_groups_with_reasons(cli: Cli, db: Path) -> None:
     result = cli("--db", db, "duplicates")
     assert result.code == 0
@@ -457,6 +486,7 @@ def test_duplicates_lists_groups_with_reasons(cli: Cli, db: Path) -> None:
     assert cli("--db", db, "duplicates", "attention").code == 1  # only among matches
 
 
+@pytest.mark.unit
 def test_merge_makes_one_paper_and_undo_splits_it_again(cli: Cli, db: Path) -> None:
     result = cli("--db", db, "merge", "he2016", "he2016b", "resnet")
     assert (
@@ -472,6 +502,7 @@ def test_merge_makes_one_paper_and_undo_splits_it_again(cli: Cli, db: Path) -> N
                                                                 HE_DOI, TAGGED)}  # fmt: skip
 
 
+@pytest.mark.unit
 def test_merge_refuses_a_paper_into_itself_or_an_unknown_key(cli: Cli, db: Path) -> None:
     before = db.read_bytes()
     assert "is he2016 itself" in one_error_line(cli("--db", db, "merge", "he2016", "he2016"))
@@ -481,6 +512,7 @@ def test_merge_refuses_a_paper_into_itself_or_an_unknown_key(cli: Cli, db: Path)
 
 
 # -- completion -----------------------------------------------------------------------------------
+@pytest.mark.process
 @pytest.mark.parametrize(
     ("shell", "marker"),
     [("bash", "complete -o nosort -F _readinglist_completion readinglist"),
@@ -492,6 +524,7 @@ def test_completion_prints_each_shells_script(cli: Cli, shell: str, marker: str)
     assert "_READINGLIST_COMPLETE" in result.out
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("words", "offered"),
     [
@@ -523,10 +556,11 @@ def test_zsh_completion_offers_keys_tags_commands_and_options(
     assert values == offered
 
 
+@pytest.mark.unit
 def test_edit_check_passes_on_the_fixture_bib_files(capsys: pytest.CaptureFixture[str]) -> None:
-    """``python -m readinglist.bench.editcheck`` (run by CI on real .bib files): a year,
+    """``python -m benchmarks.editcheck`` (run by CI on real .bib files): a year,
     a field and a keyword typed into each fixture entry change that alone."""
-    from readinglist.bench.editcheck import main
+    from benchmarks.editcheck import main
 
     from .conftest import DATA
 

@@ -20,6 +20,8 @@ from readinglist.core.model import Paper
 
 from .conftest import Result, require_tool
 
+pytestmark = pytest.mark.process
+
 READINGLIST = Path(sys.executable).with_name("readinglist")  # the console script
 
 ATTENTION = Paper("Attention Is All You Need", key="vaswani2017", entry_type="article",

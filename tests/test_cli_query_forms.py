@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from readinglist.core.changes import Change
 from readinglist.core.library import Library
 from readinglist.core.model import Paper
 
 from .conftest import DATA
 from .tui.conftest import write_library
+
+pytestmark = pytest.mark.unit
 
 BLANK = DATA / "daily-papers-blank-lines.txt"
 

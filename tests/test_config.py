@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from readinglist.core.config import DEFAULT_EXPORT_PATH, Settings, load_settings
 from readinglist.core.keys import DEFAULT_PATTERN
+
+pytestmark = pytest.mark.unit
 
 
 def write(tmp_path: Path, text: str) -> Path:

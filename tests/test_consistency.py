@@ -6,8 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from readinglist.core.library import Library
 from readinglist.core.model import Paper
+
+pytestmark = pytest.mark.process
 
 # Each worker runs the real CLI entry point in its own process, many times.
 TAGGER = """

@@ -13,6 +13,8 @@ from readinglist.core.importers.dailypapers import (
 )
 from readinglist.core.model import Source, fold_text
 
+pytestmark = pytest.mark.unit
+
 DATA = Path(__file__).parent / "data"
 BLANK = DATA / "daily-papers-blank-lines.txt"
 COMPACT = DATA / "daily-papers-compact.txt"

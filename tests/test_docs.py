@@ -32,6 +32,7 @@ def _commands() -> dict[str, click.Command]:
     return {name: cli.get_command(ctx, name) for name in cli.list_commands(ctx)}  # type: ignore[misc]
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("name", sorted(_commands()))
 def test_every_command_is_documented_with_its_options(name: str) -> None:
     assert f"readinglist {name}" in README
@@ -41,17 +42,20 @@ def test_every_command_is_documented_with_its_options(name: str) -> None:
                 assert option in README, f"{name} {option} is not in the README"
 
 
+@pytest.mark.unit
 def test_global_options_are_documented() -> None:
     for option in ("--db", "--config", "--demo", "--version", "READINGLIST_DB",
                    "READINGLIST_CONFIG"):  # fmt: skip
         assert option in README
 
 
+@pytest.mark.unit
 def test_every_binding_id_is_in_the_key_table() -> None:
     missing = sorted(i for i in binding_ids() if f"`{i}`" not in README)
     assert missing == []
 
 
+@pytest.mark.unit
 def test_every_command_and_option_has_help() -> None:
     for name, command in _commands().items():
         assert command.help and command.get_short_help_str(), name
@@ -60,6 +64,7 @@ def test_every_command_and_option_has_help() -> None:
                 assert param.help, f"{name} {param.opts}"
 
 
+@pytest.mark.unit
 def test_readme_reference_and_key_table_are_generated_from_the_code() -> None:
     """Fails when a command, an option, a help text or a key binding changed without
     ``python -m readinglist.cli.docs``."""
@@ -68,6 +73,7 @@ def test_readme_reference_and_key_table_are_generated_from_the_code() -> None:
     assert "| `j` `↓` | Down | `list.down` |" in README
 
 
+@pytest.mark.unit
 def test_readme_keeps_its_two_set_up_commands_at_the_top() -> None:
     lines = README.splitlines()
     assert lines[:5] == [
@@ -104,6 +110,7 @@ def _rendered_by_click(*commands: list[str]) -> dict[str, list[object]]:
     return rendered
 
 
+@pytest.mark.process
 def test_cached_help_is_what_click_prints() -> None:
     """``readinglist --help`` and ``readinglist COMMAND --help`` are answered from
     ``_help.py`` without importing click; they must say what click would."""
@@ -120,6 +127,7 @@ def test_cached_help_is_what_click_prints() -> None:
     assert all("-h" in o for name, (o, _t) in _help.COMMAND_HELP.items() if name != "tag")
 
 
+@pytest.mark.unit
 def test_every_test_the_readme_names_exists() -> None:
     """Reliability sentences name the test that backs them: ``tests/x.py::test_y``, or
     ``::test_z`` for another test in the file named just before. Each must exist."""

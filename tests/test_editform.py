@@ -34,11 +34,13 @@ PAPER = Paper(
 )
 
 
+@pytest.mark.unit
 def test_an_untouched_entry_is_no_change() -> None:
     written = entry_text(PAPER)
     assert form_change(written, written) == Change()
 
 
+@pytest.mark.unit
 def test_changed_fields_tags_and_extra_become_a_delta() -> None:
     written = entry_text(PAPER)
     edited = (
@@ -57,6 +59,7 @@ def test_changed_fields_tags_and_extra_become_a_delta() -> None:
     )
 
 
+@pytest.mark.unit
 def test_emptied_text_cancels_and_bad_text_is_an_error() -> None:
     written = entry_text(PAPER)
     assert form_change(written, "  \n") is None
@@ -71,6 +74,7 @@ def test_emptied_text_cancels_and_bad_text_is_an_error() -> None:
         form_change(written, written.replace("year = {2024}", "year = {soon}"))
 
 
+@pytest.mark.unit
 def test_reopened_text_carries_the_error_and_reads_back_without_it() -> None:
     written = entry_text(PAPER)
     reopened = with_error(written.replace("{2024}", "{2022}"), "year 'soon' is not a year")
@@ -79,6 +83,7 @@ def test_reopened_text_carries_the_error_and_reads_back_without_it() -> None:
     assert with_error(reopened, "again").count(ERROR_MARK) == 2  # old lines replaced
 
 
+@pytest.mark.unit
 def test_a_listing_paper_round_trips_without_a_change(tmp_path: Path) -> None:
     library = Library.open(tmp_path / "lib.json")
     listing = Paper(
@@ -99,6 +104,7 @@ def test_a_listing_paper_round_trips_without_a_change(tmp_path: Path) -> None:
     assert after.code_url == paper.code_url and after.sources == paper.sources
 
 
+@pytest.mark.process
 def test_run_editor_uses_the_editor_through_the_shell(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -38,6 +38,7 @@ def one_paper_db(tmp_path: Path) -> Path:
     return db
 
 
+@pytest.mark.process
 def test_vim_inserts_a_citation(tmp_path: Path, one_paper_db: Path) -> None:
     vim = _need("vim")
     out = tmp_path / "chapter.tex"
@@ -54,6 +55,7 @@ def test_vim_inserts_a_citation(tmp_path: Path, one_paper_db: Path) -> None:
     assert out.read_text() == "As shown by \\cite{vaswani2017attention}\n"
 
 
+@pytest.mark.process
 def test_neovim_loads_the_snippet() -> None:
     nvim = _need("nvim")
     proc = subprocess.run(
@@ -68,6 +70,7 @@ def test_neovim_loads_the_snippet() -> None:
     assert "Error" not in proc.stderr
 
 
+@pytest.mark.process
 def test_emacs_loads_compiles_and_inserts(tmp_path: Path) -> None:
     emacs = _need("emacs")
     source = tmp_path / "readinglist.el"
@@ -93,6 +96,7 @@ def test_emacs_loads_compiles_and_inserts(tmp_path: Path) -> None:
     assert not picked.exists()  # the temp file is cleaned up
 
 
+@pytest.mark.unit
 def test_vscode_files_are_valid_and_consistent() -> None:
     tasks = json.loads((EDITORS / "vscode" / "tasks.json").read_text())
     bindings = json.loads((EDITORS / "vscode" / "keybindings.json").read_text())

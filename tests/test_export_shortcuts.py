@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -30,6 +31,7 @@ BIB = r"""@preamble{"\newcommand{\noopsort}[1]{}"}
 """
 
 
+@pytest.mark.unit
 def test_export_layout_is_pinned(tmp_path: Path) -> None:
     """Two-space indent, ``name = value``, no comma after the last field, one blank
     line between blocks, preambles and macros first: the layout of every export so
@@ -57,6 +59,7 @@ def test_export_layout_is_pinned(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.unit
 def test_utf8_chunks_are_the_text_export_encoded(tmp_path: Path) -> None:
     from readinglist.core.bibtex import export_bibtex_utf8
 
@@ -80,6 +83,7 @@ WORDS = st.sampled_from(
 )  # fmt: skip
 
 
+@pytest.mark.unit
 @settings(max_examples=800, deadline=None)
 @given(st.lists(WORDS, max_size=8), st.sampled_from([" ", "  ", " \t"]), st.booleans())
 def test_plain_title_shortcut_agrees_with_protect_title(
@@ -89,12 +93,14 @@ def test_plain_title_shortcut_agrees_with_protect_title(
     assert _title(title, unicode) == protect_title(title, unicode=unicode)
 
 
+@pytest.mark.unit
 @settings(max_examples=800, deadline=None)
 @given(st.text(alphabet="aZ 1-/.,:()'\"\t{}$\\_é", max_size=24), st.booleans())
 def test_title_shortcut_agrees_on_any_text(title: str, unicode: bool) -> None:
     assert _title(title, unicode) == protect_title(title, unicode=unicode)
 
 
+@pytest.mark.unit
 def test_title_shortcut_is_taken_for_plain_titles() -> None:
     title = "Attention is all you need (and more): A study"
     assert _title(title, False) is title
@@ -104,6 +110,7 @@ def test_title_shortcut_is_taken_for_plain_titles() -> None:
 # -- raw values ----------------------------------------------------------------------
 
 
+@pytest.mark.unit
 @settings(max_examples=2000, deadline=None)
 @given(st.text(alphabet='{}"# a1\\@', max_size=16), st.booleans())
 def test_one_group_shortcut_agrees_with_well_formed(text: str, wrap: bool) -> None:
@@ -156,6 +163,7 @@ def _read(doc: dict[str, Any], checked: bool) -> Paper | str:
         return str(exc)
 
 
+@pytest.mark.slow
 @settings(max_examples=1500, deadline=None)
 @given(
     st.lists(st.tuples(st.sampled_from(MEMBERS), st.sampled_from(ODD_VALUES)), max_size=3),
@@ -174,6 +182,7 @@ def test_stored_paper_fast_path_agrees_with_the_checked_path(
     assert _read(doc, checked=False) == _read(doc, checked=True)
 
 
+@pytest.mark.unit
 def test_a_stored_paper_reads_back_equal() -> None:
     assert Paper.from_doc(FULL.to_doc()) == FULL
     assert Paper.from_doc(Paper(title="").to_doc()) == Paper(title="")

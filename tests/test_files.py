@@ -85,6 +85,7 @@ def unprivileged() -> tuple[str, ...]:
 # -- symlinks ------------------------------------------------------------------------
 
 
+@pytest.mark.process
 def test_symlinked_library_stays_a_link(tmp_path: Path) -> None:
     """dotfiles/Syncthing: the library is a link (here through a second, relative
     link); every write goes to the file at the end, and the links stay links."""
@@ -121,6 +122,7 @@ def test_symlinked_library_stays_a_link(tmp_path: Path) -> None:
     assert temps(tmp_path, real_dir, link.parent) == []
 
 
+@pytest.mark.process
 def test_symlinked_export_target_stays_a_link(library_file: Path, tmp_path: Path) -> None:
     thesis = tmp_path / "thesis"
     thesis.mkdir()
@@ -143,6 +145,7 @@ def test_symlinked_export_target_stays_a_link(library_file: Path, tmp_path: Path
 # -- things that are not regular files: written in place, never replaced ----------------
 
 
+@pytest.mark.process
 def test_export_to_a_fifo_is_written_in_place(library_file: Path, tmp_path: Path) -> None:
     fifo = tmp_path / "refs.fifo"
     os.mkfifo(fifo)
@@ -162,6 +165,7 @@ def test_export_to_a_fifo_is_written_in_place(library_file: Path, tmp_path: Path
     assert temps(tmp_path) == []
 
 
+@pytest.mark.unit
 def test_a_write_in_place_fails_before_its_first_byte(tmp_path: Path) -> None:
     """The library is written as it is encoded; a FIFO (no old file to keep) gets
     nothing at all if encoding fails half-way."""
@@ -182,6 +186,7 @@ def test_a_write_in_place_fails_before_its_first_byte(tmp_path: Path) -> None:
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
 
 
+@pytest.mark.process
 def test_character_devices_are_written_in_place(
     library_file: Path, tmpfs: Callable[..., Path]
 ) -> None:
@@ -201,6 +206,7 @@ def test_character_devices_are_written_in_place(
     assert temps(folder) == []
 
 
+@pytest.mark.process
 def test_full_device_as_export_target_is_an_error(
     library_file: Path, tmpfs: Callable[..., Path]
 ) -> None:
@@ -211,6 +217,7 @@ def test_full_device_as_export_target_is_an_error(
     assert stat.S_ISCHR(os.lstat(full).st_mode)
 
 
+@pytest.mark.process
 def test_dev_stdout_is_the_shells_redirection(library_file: Path, tmp_path: Path) -> None:
     """``-o /dev/stdout >> log`` appends to the log: it writes through the inherited
     descriptor instead of replacing (or truncating) whatever stdout is."""
@@ -231,6 +238,7 @@ def test_dev_stdout_is_the_shells_redirection(library_file: Path, tmp_path: Path
     assert os.readlink("/dev/stdout") == "/proc/self/fd/1"  # untouched
 
 
+@pytest.mark.process
 def test_dev_fd_from_process_substitution(library_file: Path) -> None:
     """``-o >(gzip > refs.gz)`` hands the export a pipe as /dev/fd/N."""
     read_end, write_end = os.pipe()
@@ -246,6 +254,7 @@ def test_dev_fd_from_process_substitution(library_file: Path) -> None:
     assert received.count(b"@misc{") == 58
 
 
+@pytest.mark.process
 def test_process_substitution_in_bash(library_file: Path, tmp_path: Path) -> None:
     bash = require_tool("bash", "apt-get install -y bash")
     out = tmp_path / "through-cat.bib"
@@ -266,6 +275,7 @@ def test_process_substitution_in_bash(library_file: Path, tmp_path: Path) -> Non
 # -- libraries and targets the user may not write -------------------------------------
 
 
+@pytest.mark.process
 def test_read_only_library_is_refused_and_untouched(library_file: Path) -> None:
     library_file.chmod(0o444)
     before = library_file.read_bytes()
@@ -283,6 +293,7 @@ def test_read_only_library_is_refused_and_untouched(library_file: Path) -> None:
     assert listed.returncode == 0 and listed.stdout
 
 
+@pytest.mark.process
 def test_read_only_folder_is_refused_and_untouched(library_file: Path, tmp_path: Path) -> None:
     folder = library_file.parent
     (folder / ".library.json.lock").unlink(missing_ok=True)
@@ -309,6 +320,7 @@ def test_read_only_folder_is_refused_and_untouched(library_file: Path, tmp_path:
     assert sorted(p.name for p in folder.iterdir()) == listing
 
 
+@pytest.mark.process
 def test_read_only_export_target_is_refused(library_file: Path, tmp_path: Path) -> None:
     target = tmp_path / "refs.bib"
     target.write_text("mine\n")
@@ -319,6 +331,7 @@ def test_read_only_export_target_is_refused(library_file: Path, tmp_path: Path) 
     assert target.read_text() == "mine\n"
 
 
+@pytest.mark.process
 def test_library_on_a_read_only_filesystem(library_file: Path, tmpfs: Callable[..., Path]) -> None:
     folder = tmpfs()
     db = folder / "library.json"
@@ -336,6 +349,7 @@ def test_library_on_a_read_only_filesystem(library_file: Path, tmpfs: Callable[.
     assert run("--db", db, "list", "attention").returncode == 0
 
 
+@pytest.mark.process
 def test_library_on_a_full_disk_is_untouched(tmpfs: Callable[..., Path]) -> None:
     folder = tmpfs(size="256k")
     db = folder / "library.json"
@@ -352,6 +366,7 @@ def test_library_on_a_full_disk_is_untouched(tmpfs: Callable[..., Path]) -> None
 # -- temp files ----------------------------------------------------------------------------
 
 
+@pytest.mark.process
 def test_only_our_own_temp_files_are_cleaned_up(library_file: Path) -> None:
     folder = library_file.parent
     stale = folder / temp_name("library.json")  # a killed writer's: ours, stale
@@ -379,6 +394,7 @@ def test_only_our_own_temp_files_are_cleaned_up(library_file: Path) -> None:
 # -- standard output ---------------------------------------------------------------------
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("command", [("export",), ("list", "--json"), ("list",)])
 def test_full_disk_on_stdout_is_one_line_and_exit_2(
     library_file: Path, tmpfs: Callable[..., Path], command: tuple[str, ...]
@@ -401,6 +417,7 @@ def test_full_disk_on_stdout_is_one_line_and_exit_2(
         assert done.stderr == message, target
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("command", [("export",), ("list", "--json"), ("list",)])
 def test_closed_pipe_is_quiet_and_exit_0(tmp_path: Path, command: tuple[str, ...]) -> None:
     """``| head -1``: the reader leaves after one line; the writer stops quietly."""

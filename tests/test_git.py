@@ -17,6 +17,8 @@ from readinglist.core.model import Paper
 
 from .conftest import require_tool, run_process
 
+pytestmark = pytest.mark.process
+
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Reader",
     "GIT_AUTHOR_EMAIL": "reader@example.org",

@@ -23,6 +23,7 @@ def _two(db: Path) -> tuple[Library, Paper, Paper]:
     return lib, a, b
 
 
+@pytest.mark.unit
 def test_undo_takes_back_only_the_tags_it_added(tmp_path: Path) -> None:
     db = tmp_path / "lib.json"
     lib, a, _ = _two(db)
@@ -35,6 +36,7 @@ def test_undo_takes_back_only_the_tags_it_added(tmp_path: Path) -> None:
     assert Library.open(db).get(a.id).tags == ("x",)  # type: ignore[union-attr]
 
 
+@pytest.mark.unit
 def test_undo_leaves_a_field_changed_since_and_says_so(tmp_path: Path) -> None:
     db = tmp_path / "lib.json"
     lib, a, _ = _two(db)
@@ -51,6 +53,7 @@ def test_undo_leaves_a_field_changed_since_and_says_so(tmp_path: Path) -> None:
     assert paper is not None and paper.status == "unread" and paper.notes == "rewritten"
 
 
+@pytest.mark.unit
 def test_undo_of_delete_restores_papers_and_reports_a_taken_key(tmp_path: Path) -> None:
     db = tmp_path / "lib.json"
     lib, a, b = _two(db)
@@ -63,6 +66,7 @@ def test_undo_of_delete_restores_papers_and_reports_a_taken_key(tmp_path: Path) 
     assert Library.open(db).get(b.id) == b
 
 
+@pytest.mark.unit
 def test_undo_of_import_keeps_papers_edited_since(tmp_path: Path) -> None:
     db = tmp_path / "lib.json"
     lib = Library.open(db)
@@ -86,6 +90,7 @@ def test_undo_of_import_keeps_papers_edited_since(tmp_path: Path) -> None:
     assert after.get(first.id).abstract == ""  # type: ignore[union-attr]
 
 
+@pytest.mark.slow
 def test_history_is_bounded_and_survives_restarts(tmp_path: Path) -> None:
     db = tmp_path / "lib.json"
     lib, a, _ = _two(db)
@@ -98,6 +103,7 @@ def test_history_is_bounded_and_survives_restarts(tmp_path: Path) -> None:
     assert all(label.startswith("tagged") for label in labels)  # the import fell off
 
 
+@pytest.mark.unit
 def test_diff_and_revert_are_inverse_on_every_kind_of_field() -> None:
     before = Paper("T", id="X", key="k", tags=("a", "B"), extra={"pages": "1"},
                    raw={"title": "{T}"}, year=2000, aliases=("old",))  # fmt: skip
@@ -110,6 +116,7 @@ def test_diff_and_revert_are_inverse_on_every_kind_of_field() -> None:
     assert back == before and left == []
 
 
+@pytest.mark.process
 def test_cli_undo_after_a_tag_and_with_nothing_left(tmp_path: Path) -> None:
     db = tmp_path / "lib.json"
     _, a, _ = _two(db)
@@ -123,6 +130,7 @@ def test_cli_undo_after_a_tag_and_with_nothing_left(tmp_path: Path) -> None:
     assert (empty.code, empty.err) == (1, "readinglist: nothing to undo\n")
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("field", ["title", "year", "authors"])
 def test_an_edited_field_loses_its_raw_text(field: str) -> None:
     paper = Paper("{T}itle", raw={"title": "{T}itle", "year": "2000", "author": "A"})
@@ -132,6 +140,7 @@ def test_an_edited_field_loses_its_raw_text(field: str) -> None:
     assert bib not in changed.raw and len(changed.raw) == 2
 
 
+@pytest.mark.unit
 def test_an_unused_made_key_is_made_again_when_authors_and_year_arrive(tmp_path: Path) -> None:
     lib = Library.open(tmp_path / "lib.json")
     listed, used, own = lib.import_papers(
@@ -153,6 +162,7 @@ def test_an_unused_made_key_is_made_again_when_authors_and_year_arrive(tmp_path:
     assert lib.get(listed.id).key == "kolmogorovarnoldattention"  # type: ignore[union-attr]
 
 
+@pytest.mark.unit
 def test_a_key_is_made_again_when_an_import_brings_authors_and_year(tmp_path: Path) -> None:
     """``add`` of a listing paper's arXiv id, or a Daily Papers day, merges through the
     import path: its unused key follows the authors and year, as an edit's would."""
@@ -176,6 +186,7 @@ def test_a_key_is_made_again_when_an_import_brings_authors_and_year(tmp_path: Pa
     assert lib.get(listed.id).key == "kolmogorovarnoldattention"  # type: ignore[union-attr]
 
 
+@pytest.mark.unit
 def test_edit_with_a_change_decided_per_paper_is_one_undo(tmp_path: Path) -> None:
     """A change may be a function of each paper as it is under the lock (resolve)."""
     lib, a, b = _two(tmp_path / "lib.json")

@@ -23,6 +23,8 @@ from readinglist.core.importers import parse_file, parse_text
 from readinglist.core.importers.dailypapers import decode_listing_text
 from readinglist.core.importers.sniff import sniff_format
 
+pytestmark = pytest.mark.unit
+
 DATA = Path(__file__).parent / "data"
 BAD = DATA / "bad"
 BLANK = DATA / "daily-papers-blank-lines.txt"

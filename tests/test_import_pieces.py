@@ -14,6 +14,8 @@ from readinglist.core.importers import _parse_pieces, chunks, parse_bytes, parse
 from readinglist.core.importers.chunks import PIECE_BYTES, can_split, text_pieces
 from readinglist.core.importers.sniff import decode_input
 
+pytestmark = pytest.mark.unit
+
 DATA = Path(__file__).parent / "data"
 
 # Fragments chosen for what could go wrong at a piece boundary: entries cut short,

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from readinglist.core.bibtex import export_library
 from readinglist.core.changes import Change
 from readinglist.core.importers import parse_text
 from readinglist.core.library import Library
 
 from .conftest import DATA
+
+pytestmark = pytest.mark.unit
 
 FIRST = """@article{smith2020graphs,
   author = {Smith, Ann}, title = {Graph Networks at Scale}, journal = {J. Graphs},

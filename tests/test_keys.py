@@ -18,6 +18,8 @@ from readinglist.core.keys import (
 )
 from readinglist.core.model import Paper
 
+pytestmark = pytest.mark.unit
+
 SAFE_KEY = re.compile(r"[A-Za-z0-9_:\-./+]+")
 
 

@@ -75,6 +75,7 @@ def steady(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
     return restart
 
 
+@pytest.mark.unit
 def test_a_lazy_library_reads_only_the_papers_it_is_asked_for(tmp_path: Path) -> None:
     _library(tmp_path / "library.json")
     library = Library.open(tmp_path / "library.json", lazy=True)
@@ -87,6 +88,7 @@ def test_a_lazy_library_reads_only_the_papers_it_is_asked_for(tmp_path: Path) ->
     assert hits[0].paper == Library.open(library.path).get(hits[0].paper.id)
 
 
+@pytest.mark.unit
 def test_a_lazy_library_answers_as_a_full_load(tmp_path: Path) -> None:
     path = tmp_path / "library.json"
     _library(path)
@@ -96,6 +98,7 @@ def test_a_lazy_library_answers_as_a_full_load(tmp_path: Path) -> None:
     assert lazy.tag_counts()["to-read"] == 30
 
 
+@pytest.mark.unit
 def test_without_a_saved_index_the_library_is_read_whole(tmp_path: Path) -> None:
     path = tmp_path / "library.json"
     _library(path)
@@ -120,6 +123,7 @@ def _changes(library: Library) -> None:
     library.undo()
 
 
+@pytest.mark.unit
 def test_changes_made_lazily_write_the_bytes_a_full_load_writes(
     tmp_path: Path, steady: Callable[[], None]
 ) -> None:
@@ -139,6 +143,7 @@ def test_changes_made_lazily_write_the_bytes_a_full_load_writes(
     assert _state(lazy) == _state(Library.open(two / "library.json"))
 
 
+@pytest.mark.unit
 def test_a_lazy_library_catches_up_with_another_process(tmp_path: Path) -> None:
     path = tmp_path / "library.json"
     _library(path)
@@ -165,6 +170,7 @@ def test_a_lazy_library_catches_up_with_another_process(tmp_path: Path) -> None:
         assert found == [h.paper.id for h in reference.search(query)], query
 
 
+@pytest.mark.unit
 def test_a_bad_paper_written_by_another_program_is_refused_lazily_too(tmp_path: Path) -> None:
     path = tmp_path / "library.json"
     _library(path)
@@ -181,6 +187,7 @@ def test_a_bad_paper_written_by_another_program_is_refused_lazily_too(tmp_path: 
     assert path.read_bytes() == data[:start] + line + data[end:]
 
 
+@pytest.mark.unit
 def test_a_key_two_papers_hold_after_another_program_is_refused_lazily(tmp_path: Path) -> None:
     path = tmp_path / "library.json"
     _library(path)
@@ -200,6 +207,7 @@ def test_a_key_two_papers_hold_after_another_program_is_refused_lazily(tmp_path:
         Library.open(path)
 
 
+@pytest.mark.unit
 def test_a_line_changed_in_place_is_never_copied_into_a_write(tmp_path: Path) -> None:
     """A program that rewrites the file in place (same inode) while the library is
     open: the lines read are checked before they are copied."""
@@ -221,6 +229,7 @@ def test_a_line_changed_in_place_is_never_copied_into_a_write(tmp_path: Path) ->
     assert path.read_bytes() == written
 
 
+@pytest.mark.unit
 def test_a_restored_index_keeps_finding_keys_after_edits(tmp_path: Path) -> None:
     """An index read back from disk forgets a key only once, and never brings back
     its old postings (``key:`` found nothing after any edit of the paper)."""
@@ -244,6 +253,7 @@ def test_a_restored_index_keeps_finding_keys_after_edits(tmp_path: Path) -> None
         assert found == [h.paper.id for h in reference.search(query)], query
 
 
+@pytest.mark.unit
 def test_a_change_to_many_papers_leaves_the_saved_index_current(tmp_path: Path) -> None:
     """A change to more papers than are worth catching up one by one saves the
     index again, also from a library read whole that had not built it."""
@@ -262,6 +272,7 @@ def test_a_change_to_many_papers_leaves_the_saved_index_current(tmp_path: Path) 
         ]
 
 
+@pytest.mark.unit
 def test_an_index_far_behind_the_file_is_saved_again_without_reading_papers(
     tmp_path: Path,
 ) -> None:
@@ -303,6 +314,7 @@ for paper_id in ids.split(","):
 """
 
 
+@pytest.mark.process
 def test_lazy_and_full_writers_in_several_processes_lose_no_change(tmp_path: Path) -> None:
     path = tmp_path / "library.json"
     _library(path)
@@ -333,6 +345,7 @@ def test_lazy_and_full_writers_in_several_processes_lose_no_change(tmp_path: Pat
     assert _state(lazy) == _state(final)
 
 
+@pytest.mark.unit
 def test_commands_on_a_library_with_a_saved_index_write_what_a_full_load_writes(
     tmp_path: Path,
     cli,  # type: ignore[no-untyped-def]
@@ -368,6 +381,7 @@ def test_commands_on_a_library_with_a_saved_index_write_what_a_full_load_writes(
     assert index_path(two / "library.json").exists()
 
 
+@pytest.mark.unit
 def test_a_key_marked_used_is_not_indexed_again_but_searches_give_the_new_version(
     tmp_path: Path,
 ) -> None:
@@ -387,6 +401,7 @@ def test_a_key_marked_used_is_not_indexed_again_but_searches_give_the_new_versio
     assert _state(lazy) == _state(Library.open(path))
 
 
+@pytest.mark.unit
 def test_a_library_reached_through_a_symlink_is_written_through_it_lazily(tmp_path: Path) -> None:
     real = tmp_path / "data" / "library.json"
     real.parent.mkdir()

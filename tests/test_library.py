@@ -15,6 +15,8 @@ from readinglist.core.library import SCHEMA_VERSION, Library
 from readinglist.core.library.fileformat import dump_library, parse_library_bytes
 from readinglist.core.model import Paper, Source
 
+pytestmark = pytest.mark.unit
+
 
 def _paper(title: str, **kw: object) -> Paper:
     return Paper(title=title, **kw)  # type: ignore[arg-type]

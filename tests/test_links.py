@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from readinglist.core.links import Link, paper_links
 from readinglist.core.model import Paper
+
+pytestmark = pytest.mark.unit
 
 
 def test_every_kind_of_link_once() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from readinglist.bench.bibcheck import bbl_items, biber_errors, check_file, entry_keys
+from benchmarks.bibcheck import bbl_items, biber_errors, check_file, entry_keys
 from readinglist.core.bibtex import export_library
 from readinglist.core.changes import Change
 from readinglist.core.importers import parse_bytes, parse_file, parse_text
@@ -35,6 +35,7 @@ def exported(tmp_path: Path) -> str:
     return _export(_import(tmp_path / "lib.json", LOSSLESS))
 
 
+@pytest.mark.unit
 def test_every_entry_is_its_own_paper_under_its_own_key(tmp_path: Path) -> None:
     keys = entry_keys(LOSSLESS.read_text(encoding="utf-8"))
     library = _import(tmp_path / "lib.json", LOSSLESS)
@@ -47,6 +48,7 @@ def test_every_entry_is_its_own_paper_under_its_own_key(tmp_path: Path) -> None:
     assert switched is not None and switched.title == "The real version"
 
 
+@pytest.mark.unit
 def test_fields_are_exported_as_written(exported: str) -> None:
     for written in (
         "title = {{Bayesian} Networks in {Python}: a \\proglang{R} Comparison}",
@@ -65,6 +67,7 @@ def test_fields_are_exported_as_written(exported: str) -> None:
         assert written in exported, written
 
 
+@pytest.mark.unit
 def test_preambles_and_the_macros_entries_use_come_first(exported: str) -> None:
     head = exported[: exported.index("@book{")]
     assert head.startswith("@preamble{") and "\\newcommand{\\noopsort}" in head
@@ -73,6 +76,7 @@ def test_preambles_and_the_macros_entries_use_come_first(exported: str) -> None:
     assert "unused" not in exported
 
 
+@pytest.mark.unit
 def test_an_edited_field_is_encoded_and_the_rest_stay_as_written(tmp_path: Path) -> None:
     library = _import(tmp_path / "lib.json", LOSSLESS)
     paper = library.by_key("Protected")
@@ -85,6 +89,7 @@ def test_an_edited_field_is_encoded_and_the_rest_stay_as_written(tmp_path: Path)
     assert "author = {Pe\\~na, Jos\\'e and {ACME Corporation}}" in entry
 
 
+@pytest.mark.process
 def test_bibtex_renders_the_export_exactly_as_the_original(exported: str, tmp_path: Path) -> None:
     require_tool("bibtex", "apt-get install biber")
     (tmp_path / "export.bib").write_text(exported, encoding="utf-8")
@@ -97,6 +102,7 @@ def test_bibtex_renders_the_export_exactly_as_the_original(exported: str, tmp_pa
     assert after == before
 
 
+@pytest.mark.process
 def test_biber_finds_no_error_in_the_export_that_the_original_lacks(
     exported: str, tmp_path: Path
 ) -> None:
@@ -109,6 +115,7 @@ def test_biber_finds_no_error_in_the_export_that_the_original_lacks(
     assert len(after) == 1 and "ara_1999" in after[0]
 
 
+@pytest.mark.process
 def test_the_whole_check_passes_on_the_fixture_and_on_texlive_xampl(tmp_path: Path) -> None:
     """The same check ``.ci/run`` runs over real bibliographies."""
     require_tool("biber", "apt-get install biber")
@@ -122,6 +129,7 @@ def test_the_whole_check_passes_on_the_fixture_and_on_texlive_xampl(tmp_path: Pa
     assert report.ok, report
 
 
+@pytest.mark.unit
 def test_a_file_of_only_macros_imports_and_serves_a_file_of_entries(tmp_path: Path) -> None:
     macros = tmp_path / "abbrev.bib"
     macros.write_text('@string{jacm = "Journal of the ACM"}\n@string{x = "X"}\n')
@@ -136,6 +144,7 @@ def test_a_file_of_only_macros_imports_and_serves_a_file_of_entries(tmp_path: Pa
     assert "@string{x" not in text
 
 
+@pytest.mark.unit
 def test_nul_bytes_are_dropped_from_the_entry_and_named() -> None:
     data = (
         b"@article{good1, title = {Fine}, year = 2001}\n"
@@ -148,6 +157,7 @@ def test_nul_bytes_are_dropped_from_the_entry_and_named() -> None:
     assert [(f.line, f.reason) for f in result.repaired] == [(2, "NUL bytes (binary junk) removed")]
 
 
+@pytest.mark.process
 def test_backslash_braces_are_counted_as_bibtex_counts_them(tmp_path: Path) -> None:
     """``\\\\{We}`` is a line break and a group; ``\\{x\\}`` a pair: both balanced for
     BibTeX. A lone ``\\}`` is not: that entry is read line by line, named, and its
@@ -173,6 +183,7 @@ def test_backslash_braces_are_counted_as_bibtex_counts_them(tmp_path: Path) -> N
     assert biber_errors(tmp_path / "out.bib", tmp_path / "biber") == []
 
 
+@pytest.mark.unit
 def test_listing_latex_is_decoded_for_display_and_encoded_on_export(tmp_path: Path) -> None:
     listing = (
         "Daily Papers\n\nMar 11\n\n"
@@ -190,6 +201,7 @@ def test_listing_latex_is_decoded_for_display_and_encoded_on_export(tmp_path: Pa
     assert "44\\%" in text and "44\\textbackslash" not in text
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("value", "whole"),
     [("{a}", True), ("{a \\{x\\} b}", True), ('"q {x}"', True), ("jan", True),

@@ -9,6 +9,8 @@ import pytest
 from readinglist.core.merge import DuplicateIndex, merge_into, same_title_modulo_typos
 from readinglist.core.model import Paper, Source, fold_text
 
+pytestmark = pytest.mark.unit
+
 
 def _index(*papers: Paper) -> DuplicateIndex:
     index = DuplicateIndex()

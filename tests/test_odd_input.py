@@ -1,7 +1,7 @@
 """No crash and no runaway cost on odd input: the ``\\cite`` scan, ``--cited`` on a
 file that is not there, ``@string`` chains that double at every step.
 
-Timings live in ``python -m readinglist.bench.inputs``; these tests check results
+Timings live in ``python -m benchmarks.inputs``; these tests check results
 on the same big inputs.
 """
 
@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from readinglist.bench.inputs import HOSTILE, chained_strings_bib, hostile_tex
 from readinglist.core.citations import cited_keys, keys_in_text
 from readinglist.core.importers.bibtex import MAX_EXPANDED, parse_bibtex
+from tests.synthetic import HOSTILE, chained_strings_bib, hostile_tex
+
+pytestmark = pytest.mark.unit
 
 
 def _generated_tex(n: int) -> tuple[str, list[str]]:

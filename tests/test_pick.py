@@ -45,6 +45,7 @@ def _wait_for(child: pexpect.spawn, text: str) -> None:
     child.expect(text.replace("(", r"\(").replace(")", r"\)"))
 
 
+@pytest.mark.process
 def test_typo_query_then_enter_prints_the_key(library_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.txt"
     child = _spawn(library_file, out, "--format", "key")
@@ -57,6 +58,7 @@ def test_typo_query_then_enter_prints_the_key(library_file: Path, tmp_path: Path
     assert "Speculative Sampling" in Library.open(library_file).by_key(expected).title  # type: ignore[union-attr]
 
 
+@pytest.mark.process
 def test_cite_format_with_two_marked(library_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.txt"
     child = _spawn(library_file, out, "--multi", "--format", "cite", "transformer")
@@ -75,6 +77,7 @@ def test_cite_format_with_two_marked(library_file: Path, tmp_path: Path) -> None
     assert len(keys) == 2 and all(lib.by_key(k) is not None for k in keys)
 
 
+@pytest.mark.process
 def test_escape_exits_1_with_nothing_printed(library_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.txt"
     child = _spawn(library_file, out)
@@ -86,6 +89,7 @@ def test_escape_exits_1_with_nothing_printed(library_file: Path, tmp_path: Path)
     assert out.read_text() == ""
 
 
+@pytest.mark.process
 def test_without_a_terminal_it_prints_the_best_match(library_file: Path) -> None:
     """No /dev/tty (setsid): scripts get the best match for the query, no UI."""
     import subprocess
@@ -101,11 +105,13 @@ def test_without_a_terminal_it_prints_the_best_match(library_file: Path) -> None
     assert Library.open(library_file).by_key(key).title.startswith("Digi-Q")  # type: ignore[union-attr]
 
 
+@pytest.mark.process
 def test_empty_library_exits_1(tmp_path: Path) -> None:
     result = run_process("--db", tmp_path / "empty.json", "pick")
     assert result.code == 1 and "empty" in result.err
 
 
+@pytest.mark.unit
 def test_formats() -> None:
     papers = [Paper(title="A", key="a2020x"), Paper(title="B", key="b2021y")]
     assert format_choice(papers, "key") == "a2020x,b2021y\n"
@@ -115,6 +121,7 @@ def test_formats() -> None:
     assert "@misc{a2020x," in format_choice(papers[:1], "bibtex")
 
 
+@pytest.mark.process
 def test_export_to_the_clipboard_through_the_terminal(library_file: Path) -> None:
     """No clipboard program on PATH: the text goes to the terminal as OSC 52."""
     import base64
@@ -136,6 +143,7 @@ def test_export_to_the_clipboard_through_the_terminal(library_file: Path) -> Non
     assert copied.startswith(f"@misc{{{key},") and copied.rstrip().endswith("}")
 
 
+@pytest.mark.process
 def test_clipboard_without_tool_or_terminal_is_an_error(library_file: Path) -> None:
     import subprocess
 
@@ -159,7 +167,7 @@ def library_10k(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, li
     """10k synthetic papers, a query that matches a few of them, and their keys."""
     from collections import Counter
 
-    from readinglist.bench.synth import synthetic_papers
+    from tests.synthetic import synthetic_papers
 
     db = tmp_path_factory.mktemp("pick10k") / "lib.json"
     lib = Library.open(db)
@@ -173,6 +181,7 @@ def library_10k(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, li
     return db, query, keys
 
 
+@pytest.mark.process
 def test_10k_query_tab_enter_at_once_gets_only_matching_keys(
     library_10k: tuple[Path, str, list[str]], tmp_path: Path
 ) -> None:
@@ -188,6 +197,7 @@ def test_10k_query_tab_enter_at_once_gets_only_matching_keys(
     assert out.read_text() == keys[0] + "\n"  # the query's best match, marked by Tab
 
 
+@pytest.mark.process
 def test_10k_keys_typed_during_start_up_go_to_the_search_box(
     library_10k: tuple[Path, str, list[str]], tmp_path: Path
 ) -> None:

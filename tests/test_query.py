@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from readinglist.core.errors import QueryError
 from readinglist.core.query import Filter, Query, YearRange, parse_query
 
+pytestmark = pytest.mark.unit
+
 
 def test_free_words_are_folded_and_split() -> None:
     query = parse_query("Atention  Müller self-attention")

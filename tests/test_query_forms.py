@@ -11,6 +11,8 @@ from readinglist.core.model import Paper, Source
 from readinglist.core.query import AddedRange, Filter, NumberRange, Sort, parse_query
 from readinglist.core.search import SearchIndex
 
+pytestmark = pytest.mark.unit
+
 
 def _utc_midnight(day: date) -> str:
     local = datetime(day.year, day.month, day.day).astimezone()

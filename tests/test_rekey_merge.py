@@ -13,6 +13,8 @@ from readinglist.core.library import Library
 from readinglist.core.merge import DuplicateIndex
 from readinglist.core.model import Paper
 
+pytestmark = pytest.mark.unit
+
 
 def _library(db: Path, *papers: Paper) -> tuple[Library, list[Paper]]:
     lib = Library.open(db)

@@ -15,6 +15,8 @@ import pytest
 from readinglist.core.library import Library
 from readinglist.core.model import Paper
 
+pytestmark = pytest.mark.process
+
 WRITER = """
 import sys
 from readinglist.cli import main

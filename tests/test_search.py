@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import pytest
 
-from readinglist.bench.synth import synthetic_papers
 from readinglist.core.errors import QueryError
 from readinglist.core.model import Paper
 from readinglist.core.search import Hit, SearchIndex
+from tests.synthetic import synthetic_papers
 
 
 def paper(n: int, title: str, **fields: object) -> Paper:
@@ -80,6 +80,7 @@ def ids(hits: object) -> list[str]:
     return [h.paper.id for h in hits]  # type: ignore[attr-defined]
 
 
+@pytest.mark.unit
 def test_empty_query_returns_all_newest_first_ties_the_same_in_any_insertion_order() -> None:
     same = "2024-05-01T00:00:00Z"
     papers = [
@@ -100,6 +101,7 @@ def test_empty_query_returns_all_newest_first_ties_the_same_in_any_insertion_ord
     assert all(isinstance(h, Hit) and h.score == 0.0 for h in SearchIndex(papers).search(""))
 
 
+@pytest.mark.unit
 def test_typo_prefix_accent_glued_and_acronym_matches(index: SearchIndex) -> None:
     assert ids(index.search("atention is al"))[0] == "id1"
     assert ids(index.search("distil"))[0] == "id2"
@@ -113,11 +115,13 @@ def test_typo_prefix_accent_glued_and_acronym_matches(index: SearchIndex) -> Non
     assert ids(index.search("roberta")) == ["id4"]  # abstract words are searched too
 
 
+@pytest.mark.unit
 def test_multi_word_queries_require_every_word(index: SearchIndex) -> None:
     assert ids(index.search("attention convolutional")) == ["id3"]
     assert ids(index.search("attention zzzqqq")) == []
 
 
+@pytest.mark.unit
 def test_title_outranks_abstract(index: SearchIndex) -> None:
     hits = index.search("knowledge distil")
     assert ids(hits)[0] == "id2"
@@ -125,11 +129,13 @@ def test_title_outranks_abstract(index: SearchIndex) -> None:
     assert hits[0].score > hits[len(hits) - 1].score
 
 
+@pytest.mark.unit
 def test_short_words_match_by_prefix_only(index: SearchIndex) -> None:
     assert set(ids(index.search("sp"))) == {"id5"}
     assert "id1" not in ids(index.search("atx"))  # three letters: no typo tolerance
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
@@ -163,6 +169,7 @@ def test_every_filter(index: SearchIndex, query: str, expected: set[str]) -> Non
     assert set(ids(index.search(query))) == expected
 
 
+@pytest.mark.unit
 def test_filters_combine_with_and(index: SearchIndex) -> None:
     assert set(ids(index.search("tag:kd year:>=2021"))) == {"id3", "id4"}
     assert set(ids(index.search("tag:kd year:>=2021 -has:notes"))) == {"id4"}
@@ -171,6 +178,7 @@ def test_filters_combine_with_and(index: SearchIndex) -> None:
     assert ids(index.search("tag:kd tag:vision")) == ["id3"]
 
 
+@pytest.mark.unit
 def test_phrases_are_exact_and_in_order(index: SearchIndex) -> None:
     assert set(ids(index.search('"neural network"'))) == {"id2", "id3"}  # last word: prefix
     assert set(ids(index.search('"neural networks"'))) == {"id3"}
@@ -181,6 +189,7 @@ def test_phrases_are_exact_and_in_order(index: SearchIndex) -> None:
     assert ids(index.search('"jurgen"')) == ["id4"]  # in the authors
 
 
+@pytest.mark.unit
 def test_title_spans_mark_matched_characters(index: SearchIndex) -> None:
     hit = index.search("atention is al")[0]
     title = hit.paper.title
@@ -191,12 +200,14 @@ def test_title_spans_mark_matched_characters(index: SearchIndex) -> None:
     assert [hit.paper.title[a:b] for a, b in hit.title_spans] == ["Local Attention"]
 
 
+@pytest.mark.unit
 def test_spans_index_the_original_accented_title() -> None:
     index = SearchIndex([paper(1, "Über die Straße nach Zürich")])
     hit = index.search("strasse zurich")[0]
     assert [hit.paper.title[a:b] for a, b in hit.title_spans] == ["Straße", "Zürich"]
 
 
+@pytest.mark.unit
 def test_add_update_remove_are_incremental(index: SearchIndex, papers: list[Paper]) -> None:
     index.search("quantum")  # warm the caches: they must not go stale
     index.add(paper(9, "Quantum Annealing for Sparse Coding", tags=("physics",)))
@@ -222,6 +233,7 @@ def test_add_update_remove_are_incremental(index: SearchIndex, papers: list[Pape
     assert len(index) == 5
 
 
+@pytest.mark.unit
 def test_add_with_known_id_updates_and_order_is_kept(
     index: SearchIndex, papers: list[Paper]
 ) -> None:
@@ -231,6 +243,7 @@ def test_add_with_known_id_updates_and_order_is_kept(
     assert ids(index.search("")) == ["id5", "id4", "id3", "id2", "id1"]
 
 
+@pytest.mark.slow
 def test_compaction_after_many_removals_keeps_results() -> None:
     papers = synthetic_papers(3000, seed=3)
     index = SearchIndex(papers)
@@ -242,6 +255,7 @@ def test_compaction_after_many_removals_keeps_results() -> None:
     assert sample.id in ids(index.search(sample.title))
 
 
+@pytest.mark.slow
 def test_ties_are_stable_and_limit_picks_the_best() -> None:
     papers = synthetic_papers(5000, seed=1)
     index = SearchIndex(papers)
@@ -253,6 +267,7 @@ def test_ties_are_stable_and_limit_picks_the_best() -> None:
     assert scores == sorted(scores, reverse=True)
 
 
+@pytest.mark.unit
 def test_query_errors_propagate_and_query_values_are_accepted(index: SearchIndex) -> None:
     with pytest.raises(QueryError):
         index.search("status:done")

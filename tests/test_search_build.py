@@ -8,10 +8,12 @@ from dataclasses import replace
 
 import pytest
 
-from readinglist.bench.synth import synthetic_papers
 from readinglist.core.model import Paper
 from readinglist.core.search import SearchIndex
 from readinglist.core.tokens import TermMemo, index_terms
+from tests.synthetic import synthetic_papers
+
+pytestmark = pytest.mark.unit
 
 QUERIES = (
     "atention distilation",

@@ -6,11 +6,11 @@ from dataclasses import replace
 
 import pytest
 
-from readinglist.bench.synth import synthetic_papers
 from readinglist.core.model import Paper
 from readinglist.core.ranking import SHORT_EXPANSIONS, TokenMatcher
 from readinglist.core.search import SearchIndex
 from readinglist.core.wordforms import form_key, form_root
+from tests.synthetic import synthetic_papers
 
 SAME_TIME = "2025-03-01T00:00:00Z"  # a bulk import gives every paper one `added`
 
@@ -26,6 +26,7 @@ def titles(index: SearchIndex, query: str, limit: int | None = None) -> list[str
 
 
 # -- word forms -----------------------------------------------------------------------
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("typed", "title_word"),
     [
@@ -46,6 +47,7 @@ def test_word_forms_share_a_form_key(typed: str, title_word: str) -> None:
     assert root is not None and title_word.startswith(root)
 
 
+@pytest.mark.unit
 def test_unrelated_words_keep_apart_and_short_words_have_no_forms() -> None:
     assert form_key("general") != form_key("generation")
     assert form_key("paper") != form_key("pap")
@@ -53,6 +55,7 @@ def test_unrelated_words_keep_apart_and_short_words_have_no_forms() -> None:
     assert form_root("3dgs") is None
 
 
+@pytest.mark.unit
 def test_a_word_form_finds_the_title_but_ranks_below_a_one_edit_typo() -> None:
     index = SearchIndex(
         [
@@ -69,6 +72,7 @@ def test_a_word_form_finds_the_title_but_ranks_below_a_one_edit_typo() -> None:
     ]
 
 
+@pytest.mark.unit
 def test_word_forms_reach_abstracts_and_are_highlighted() -> None:
     index = SearchIndex(
         [
@@ -83,6 +87,7 @@ def test_word_forms_reach_abstracts_and_are_highlighted() -> None:
 
 
 # -- compounds typed apart ---------------------------------------------------------------
+@pytest.mark.unit
 def test_two_words_typed_apart_find_the_joined_term() -> None:
     index = SearchIndex(
         [
@@ -109,6 +114,7 @@ def test_two_words_typed_apart_find_the_joined_term() -> None:
 
 
 # -- ties ------------------------------------------------------------------------------
+@pytest.mark.unit
 def test_ties_go_to_the_title_holding_the_word_nearest_its_start() -> None:
     filler = [paper(i, f"Towards a Theory of Physical Systems Number {i}") for i in range(1, 40)]
     intended = paper(99, "Physical Reasoning in Video")
@@ -117,6 +123,7 @@ def test_ties_go_to_the_title_holding_the_word_nearest_its_start() -> None:
         assert titles(index, "physial", limit=3)[0] == "Physical Reasoning in Video"
 
 
+@pytest.mark.unit
 def test_ties_go_to_the_shorter_title_then_the_newest_not_the_import_order() -> None:
     long = paper(1, "Graph Pooling for Molecules and Materials at Scale")
     short = paper(2, "Graph Pooling for Molecules")
@@ -126,6 +133,7 @@ def test_ties_go_to_the_shorter_title_then_the_newest_not_the_import_order() -> 
     assert titles(SearchIndex([short, newer]), "graph pooling")[0] == newer.title
 
 
+@pytest.mark.unit
 def test_a_title_match_wins_a_tie_over_an_abstract_match() -> None:
     index = SearchIndex(
         [
@@ -136,6 +144,7 @@ def test_a_title_match_wins_a_tie_over_an_abstract_match() -> None:
     assert titles(index, "kernel")[0] == "Kernel"
 
 
+@pytest.mark.unit
 def test_adjacency_bonus_is_weighted_by_rarity() -> None:
     common = [paper(i, f"Action Quality Study {i}") for i in range(1, 30)]
     index = SearchIndex(
@@ -166,6 +175,7 @@ def _full_matcher(index: SearchIndex) -> TokenMatcher:
     )
 
 
+@pytest.mark.unit
 def test_one_letter_maps_equal_matching_every_expansion() -> None:
     index = SearchIndex(synthetic_papers(800, seed=3))
     full = _full_matcher(index)
@@ -175,6 +185,7 @@ def test_one_letter_maps_equal_matching_every_expansion() -> None:
             assert fast.levels == full.word(letter, open_word=open_word).levels, letter
 
 
+@pytest.mark.unit
 def test_letter_maps_follow_adds_updates_and_removals() -> None:
     papers = synthetic_papers(300, seed=4)
     index = SearchIndex(papers)
@@ -190,6 +201,7 @@ def test_letter_maps_follow_adds_updates_and_removals() -> None:
     assert set(titles(index, "q")) >= {"Zzyzx Quokka Xylophone", "Quokka Zebra"}
 
 
+@pytest.mark.unit
 def test_two_letter_words_expand_to_their_most_frequent_terms_only() -> None:
     papers = [paper(i, f"Graph Networks {i}") for i in range(1, 60)]
     papers += [paper(100 + i, f"Gr{'a' * (1 + i % 7)}vel{i} Notes") for i in range(200)]
@@ -201,6 +213,7 @@ def test_two_letter_words_expand_to_their_most_frequent_terms_only() -> None:
     assert len(titles(index, "gra")) == len(papers)  # the third letter matches everything
 
 
+@pytest.mark.slow
 def test_limited_results_are_the_head_of_the_full_ranking() -> None:
     papers = [replace(p, added=SAME_TIME) for p in synthetic_papers(6000, seed=5)]
     index = SearchIndex(papers)
@@ -211,6 +224,7 @@ def test_limited_results_are_the_head_of_the_full_ranking() -> None:
         assert scores == sorted(scores, reverse=True)  # below the re-ranked head
 
 
+@pytest.mark.unit
 def test_tie_order_stays_current_through_edits() -> None:
     papers = [
         paper(

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from readinglist.bench.synth import synthetic_papers
 from readinglist.core.model import Paper
 from readinglist.core.search import SearchIndex
+from tests.synthetic import synthetic_papers
 
 TITLES = Path(__file__).parent / "data" / "search_titles.txt"
 
@@ -86,16 +86,19 @@ def _judged_present() -> list[tuple[str, str]]:
     return [(q, t) for q, t in JUDGED if t in text]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("query", "intended"), _judged_present())
 def test_intended_paper_in_top_three(index: SearchIndex, query: str, intended: str) -> None:
     top = [hit.paper.title for hit in index.search(query, limit=3)]
     assert any(intended in title for title in top), f"{query!r} → {top}"
 
 
+@pytest.mark.unit
 def test_every_judged_query_is_used() -> None:
     assert len(_judged_present()) >= 30
 
 
+@pytest.mark.slow
 def test_typed_character_by_character_finds_the_paper_at_the_end(index: SearchIndex) -> None:
     query = "atention distilation"
     for end in range(1, len(query) + 1):

@@ -58,6 +58,7 @@ def _saved(path: Path, query: str) -> tuple[list[str], int]:
         return [hit.paper.key for hit in view.search(query)], view.changed
 
 
+@pytest.mark.slow
 def test_a_saved_index_answers_every_query_form_as_a_full_load(tmp_path: Path) -> None:
     library = _library(tmp_path)
     library.index  # noqa: B018 (built)
@@ -69,6 +70,7 @@ def test_a_saved_index_answers_every_query_form_as_a_full_load(tmp_path: Path) -
     assert sum(bool(_full(library.path, q)) for q in QUERIES) >= len(QUERIES) - 2
 
 
+@pytest.mark.slow
 def test_a_query_reads_only_the_papers_it_ranks(tmp_path: Path) -> None:
     library = _library(tmp_path, n=2000)
     library.index  # noqa: B018
@@ -101,6 +103,7 @@ def _change_elsewhere(library: Library) -> list[Paper]:
     return papers
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["log", "scan"])
 def test_the_saved_index_catches_up_with_changes_made_since(tmp_path: Path, how: str) -> None:
     library = _library(tmp_path)
@@ -120,6 +123,7 @@ def test_the_saved_index_catches_up_with_changes_made_since(tmp_path: Path, how:
     assert papers[103].key not in _saved(library.path, papers[103].title)[0]
 
 
+@pytest.mark.unit
 def test_a_log_that_does_not_match_the_file_is_caught_on_reading(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     library = _library(tmp_path)
     library.index  # noqa: B018
@@ -144,6 +148,7 @@ def test_a_log_that_does_not_match_the_file_is_caught_on_reading(tmp_path: Path,
     assert not log.exists()
 
 
+@pytest.mark.unit
 def test_a_library_written_by_hand_is_left_to_the_full_load(tmp_path: Path) -> None:
     library = _library(tmp_path)
     library.index  # noqa: B018
@@ -155,6 +160,7 @@ def test_a_library_written_by_hand_is_left_to_the_full_load(tmp_path: Path) -> N
     assert _full(library.path, "attention")
 
 
+@pytest.mark.unit
 def test_a_hand_edit_the_load_refuses_is_refused_by_a_query_too(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     library = _library(tmp_path)
     library.index  # noqa: B018
@@ -172,6 +178,7 @@ def test_a_hand_edit_the_load_refuses_is_refused_by_a_query_too(tmp_path: Path, 
     assert first.key in full.err and "\n" not in full.err.strip()
 
 
+@pytest.mark.unit
 def test_a_damaged_index_is_ignored_and_made_again(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     library = _library(tmp_path)
     target = index_path(library.path)
@@ -189,6 +196,7 @@ def test_a_damaged_index_is_ignored_and_made_again(tmp_path: Path, cli) -> None:
     assert open_view(library.path) is None
 
 
+@pytest.mark.unit
 def test_a_query_never_writes_the_library(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     library = _library(tmp_path)
     before = library.path.read_bytes()
@@ -200,6 +208,7 @@ def test_a_query_never_writes_the_library(tmp_path: Path, cli) -> None:  # type:
     assert index_path(library.path).exists()
 
 
+@pytest.mark.unit
 def test_export_from_the_saved_index_is_byte_identical(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     library = _library(tmp_path)
     query = ("--", "year:..2020")
@@ -213,6 +222,7 @@ def test_export_from_the_saved_index_is_byte_identical(tmp_path: Path, cli) -> N
     assert library.path.stat().st_mtime_ns == stamp  # keys already marked: no write
 
 
+@pytest.mark.unit
 def test_export_still_marks_keys_used_when_answered_from_the_saved_index(
     tmp_path: Path,
     cli,  # type: ignore[no-untyped-def]
@@ -246,6 +256,7 @@ def test_export_still_marks_keys_used_when_answered_from_the_saved_index(
     assert library.path.stat().st_mtime_ns == stamp
 
 
+@pytest.mark.unit
 def test_an_index_made_for_other_search_fields_is_not_used(tmp_path: Path) -> None:
     library = _library(tmp_path)
     library.index  # noqa: B018
@@ -254,6 +265,7 @@ def test_an_index_made_for_other_search_fields_is_not_used(tmp_path: Path) -> No
     assert open_view(library.path) is not None
 
 
+@pytest.mark.unit
 def test_an_index_path_that_is_not_a_plain_file_is_left_alone(tmp_path: Path) -> None:
     library = _library(tmp_path)
     library.index  # noqa: B018
@@ -266,6 +278,7 @@ def test_an_index_path_that_is_not_a_plain_file_is_left_alone(tmp_path: Path) ->
     assert index_path(library.path).is_symlink()
 
 
+@pytest.mark.unit
 def test_an_index_that_cannot_be_saved_only_costs_the_saving(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     library = _library(tmp_path)
     index_path(library.path).unlink(missing_ok=True)  # (the import saved one)
@@ -276,6 +289,7 @@ def test_an_index_that_cannot_be_saved_only_costs_the_saving(tmp_path: Path, cli
     assert open_view(library.path) is None
 
 
+@pytest.mark.slow
 def test_an_index_caught_up_and_saved_again_answers_as_a_full_load(tmp_path: Path) -> None:
     from readinglist.core.search import _pack_postings
 
@@ -300,6 +314,7 @@ def test_an_index_caught_up_and_saved_again_answers_as_a_full_load(tmp_path: Pat
         assert _saved(library.path, query)[0] == _full(library.path, query), query
 
 
+@pytest.mark.unit
 def test_marking_keys_after_a_query_keeps_what_another_process_wrote_meanwhile(
     tmp_path: Path,
 ) -> None:
@@ -320,6 +335,7 @@ def test_marking_keys_after_a_query_keeps_what_another_process_wrote_meanwhile(
     assert all(reloaded.get(p.id).key_used for p in papers)  # type: ignore[union-attr]
 
 
+@pytest.mark.unit
 def test_the_log_tells_which_changes_search_can_see(tmp_path: Path) -> None:
     library = _library(tmp_path)
     library.index  # noqa: B018

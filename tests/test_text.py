@@ -18,6 +18,8 @@ from readinglist.core.merge import DuplicateIndex
 from readinglist.core.model import Paper
 from readinglist.core.text import fold, fold_text, surname, surname_key
 
+pytestmark = pytest.mark.unit
+
 FOLDED = re.compile(r"(?:[0-9a-z]+(?: [0-9a-z]+)*)?")
 KEY = re.compile(r"[A-Za-z0-9_:\-]+")
 # The letters users expect spelled out in ASCII, and what they become.

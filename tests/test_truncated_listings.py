@@ -29,6 +29,7 @@ def _ends_a_sentence_or_a_link(abstract: str) -> bool:
     return bool(re.search(r"[.!?][\"')\]”’]*$", text)) or "://" in last or "github.com/" in last
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", SAMPLES)
 def test_random_cuts_are_refused_or_import_only_whole_text(
     name: str, capsys: pytest.CaptureFixture[str]
@@ -84,6 +85,7 @@ def _cut_inside_last_abstract(text: str, *, mid_word: bool) -> str:
     return text[:at]
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("name", SAMPLES)
 def test_listing_cut_mid_word_is_refused_with_exit_2(cli, tmp_path: Path, name: str) -> None:  # type: ignore[no-untyped-def]
     text = (DATA / name).read_text(encoding="utf-8")
@@ -98,6 +100,7 @@ def test_listing_cut_mid_word_is_refused_with_exit_2(cli, tmp_path: Path, name: 
     assert not db.exists()
 
 
+@pytest.mark.unit
 def test_complete_listing_repairs_an_abstract_cut_at_a_sentence_end(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """A cut right after a full stop looks like a whole abstract and imports; the
     complete listing, imported later, completes it and keeps the reader's state."""
@@ -121,6 +124,7 @@ def test_complete_listing_repairs_an_abstract_cut_at_a_sentence_end(cli, tmp_pat
     assert (repaired.key, repaired.status) == (stored.key, "read")
 
 
+@pytest.mark.unit
 def test_abstract_stored_cut_mid_word_is_repaired_with_its_code_link(tmp_path: Path) -> None:
     """Earlier versions stored cut abstracts, links cut with them; both are completed."""
     text = (DATA / SAMPLES[0]).read_text(encoding="utf-8")
@@ -143,6 +147,7 @@ def test_abstract_stored_cut_mid_word_is_repaired_with_its_code_link(tmp_path: P
     assert [s.file for s in stored.sources] == ["old.txt", ""]
 
 
+@pytest.mark.unit
 def test_an_abstract_from_the_users_bib_is_not_rewritten(tmp_path: Path) -> None:
     mine = Paper(
         title="A Paper Someone Shortened",
@@ -160,6 +165,7 @@ def test_an_abstract_from_the_users_bib_is_not_rewritten(tmp_path: Path) -> None
     assert stored.abstract == "We propose a method."
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("abstract", "complete"),
     [

@@ -71,6 +71,7 @@ def _write(path: Path, *docs: dict[str, Any], schema: int = SCHEMA_VERSION) -> b
     return payload
 
 
+@pytest.mark.unit
 def test_a_well_formed_hand_written_library_loads(tmp_path: Path) -> None:
     _write(tmp_path / "lib.json", GOOD)
     paper = Library.open(tmp_path / "lib.json").by_key("old2020key")  # an alias finds it
@@ -79,6 +80,7 @@ def test_a_well_formed_hand_written_library_loads(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(("field", "value"), WRONG, ids=[f"{f}={v!r}" for f, v in WRONG])
 def test_every_wrong_type_is_one_line_naming_paper_and_field(
     tmp_path: Path, field: str, value: Any
@@ -94,6 +96,7 @@ def test_every_wrong_type_is_one_line_naming_paper_and_field(
     assert db.read_bytes() == before
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("command", [["list"], ["stats"], ["tag", "--key", "good2020paper", "+x"],
                                      ["add", "--title", "New"], []])  # fmt: skip
 def test_cli_and_tui_refuse_a_wrong_type_with_exit_2(tmp_path: Path, command: list[str]) -> None:
@@ -107,6 +110,7 @@ def test_cli_and_tui_refuse_a_wrong_type_with_exit_2(tmp_path: Path, command: li
     assert db.read_bytes() == before
 
 
+@pytest.mark.unit
 def test_two_papers_under_one_id_are_refused(tmp_path: Path) -> None:
     db = tmp_path / "lib.json"
     line = json.dumps(GOOD)
@@ -121,6 +125,7 @@ def test_two_papers_under_one_id_are_refused(tmp_path: Path) -> None:
     assert db.read_bytes() == payload
 
 
+@pytest.mark.unit
 def test_two_numbered_documents_with_one_paper_id_are_refused(tmp_path: Path) -> None:
     """A schema-1 file whose git conflict was resolved by keeping both lines."""
     db = tmp_path / "lib.json"
@@ -130,6 +135,7 @@ def test_two_numbered_documents_with_one_paper_id_are_refused(tmp_path: Path) ->
         Library.open(db)
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("clash", ["key", "alias"])
 def test_one_key_on_two_papers_is_refused(tmp_path: Path, clash: str) -> None:
     db = tmp_path / "lib.json"
@@ -142,6 +148,7 @@ def test_one_key_on_two_papers_is_refused(tmp_path: Path, clash: str) -> None:
     assert db.read_bytes() == before
 
 
+@pytest.mark.unit
 def test_a_paper_filed_under_another_id_is_refused(tmp_path: Path) -> None:
     db = tmp_path / "lib.json"
     data = {"_meta": {"1": {"schema": SCHEMA_VERSION}}, "papers": {"OTHER": GOOD}}
@@ -150,6 +157,7 @@ def test_a_paper_filed_under_another_id_is_refused(tmp_path: Path) -> None:
         Library.open(db)
 
 
+@pytest.mark.unit
 def test_an_unreadable_change_is_never_written_over(tmp_path: Path) -> None:
     """A process holding a good view must not write over a file that became bad."""
     db = tmp_path / "lib.json"
@@ -162,6 +170,7 @@ def test_an_unreadable_change_is_never_written_over(tmp_path: Path) -> None:
         assert db.read_bytes() == bad
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("field", ["key", "aliases"])
 def test_a_key_that_would_break_a_bib_is_refused(tmp_path: Path, field: str) -> None:
     """No readinglist command makes such a key; a hand edit can. It is refused on load,

@@ -1,6 +1,6 @@
 """Typo-tolerant, ranked search over the library, fast enough to run on every keystroke.
 
-Design (measured in ``readinglist.bench.search``):
+Design (measured in ``benchmarks.search``):
 
 * A token index: term → postings (arrays of paper slots) per field class (title,
   authors, tags+key, abstract+notes). Query words are matched against the

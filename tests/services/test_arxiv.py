@@ -11,6 +11,8 @@ from .conftest import ARXIV_PATH, MakeServices, arxiv_answers
 from .formats import OLD, SPEECH, VISION, ArxivPaper, error_feed, feed_2025, feed_legacy
 from .server import LocalServer, Reply
 
+pytestmark = pytest.mark.unit
+
 
 def check_vision(meta: Metadata) -> None:
     assert meta.title == "Lattice Attention: Sparse Token Mixing for Dense Prediction"

@@ -17,6 +17,8 @@ from .conftest import ARXIV_PATH, Clock, MakeServices, arxiv_answers
 from .formats import CROSSREF_NOT_FOUND, SPEECH, VISION, daily_papers, hf_item
 from .server import LocalServer, Reply
 
+pytestmark = pytest.mark.unit
+
 SEARCH = 'ti:"whisper quiet streaming speech recognition on microcontrollers"'
 TITLE = SPEECH.title
 

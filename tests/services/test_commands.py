@@ -124,6 +124,7 @@ ARXIV_FORMS = [
 ]
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("form", ARXIV_FORMS)
 def test_add_an_arxiv_paper_in_every_form(cli, online: LocalServer, db: Path, form: str) -> None:  # type: ignore[no-untyped-def]
     result = cli("--db", db, "add", form)
@@ -151,6 +152,7 @@ def test_add_an_arxiv_paper_in_every_form(cli, online: LocalServer, db: Path, fo
     assert request.headers["user-agent"].startswith("readinglist/")
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("form", [DOI, f"https://doi.org/{DOI}", f"doi:{DOI}", f"dx.doi.org/{DOI}"])
 def test_add_a_doi_in_every_form(cli, online: LocalServer, db: Path, form: str) -> None:  # type: ignore[no-untyped-def]
     result = cli("--db", db, "add", form)
@@ -162,6 +164,7 @@ def test_add_a_doi_in_every_form(cli, online: LocalServer, db: Path, form: str) 
     assert online.hits(ARXIV_PATH) == []  # a DOI is never tried as an arXiv id
 
 
+@pytest.mark.unit
 def test_add_an_old_scheme_arxiv_id(cli, online: LocalServer, db: Path) -> None:  # type: ignore[no-untyped-def]
     result = cli("--db", db, "add", "hep-th/9901001")
     assert result.code == 0, result.err
@@ -173,6 +176,7 @@ def test_add_an_old_scheme_arxiv_id(cli, online: LocalServer, db: Path) -> None:
     )
 
 
+@pytest.mark.unit
 def test_add_several_ids_is_one_batched_request_and_keys_in_order(
     cli, online: LocalServer, db: Path
 ) -> None:  # type: ignore[no-untyped-def]
@@ -190,6 +194,7 @@ def test_add_several_ids_is_one_batched_request_and_keys_in_order(
     assert library.history.labels()[0] == "add 3 papers"
 
 
+@pytest.mark.unit
 def test_add_bad_ids_one_line_each(cli, online: LocalServer, db: Path) -> None:  # type: ignore[no-untyped-def]
     result = cli("--db", db, "add", "abc", "2403.01123", "arXiv:2403.09999", "10.1000/nope")
     assert result.code == 0, result.err
@@ -203,6 +208,7 @@ def test_add_bad_ids_one_line_each(cli, online: LocalServer, db: Path) -> None: 
     assert len(Library.open(db)) == 1
 
 
+@pytest.mark.unit
 def test_add_nothing_found_exits_2_and_writes_nothing(cli, online: LocalServer, db: Path) -> None:  # type: ignore[no-untyped-def]
     result = cli("--db", db, "add", "abc", "arXiv:2403.09999")
     assert result.code == 2
@@ -215,6 +221,7 @@ def test_add_nothing_found_exits_2_and_writes_nothing(cli, online: LocalServer, 
     assert len(online.log) == asked  # the bad ones cost no request
 
 
+@pytest.mark.unit
 def test_add_merges_into_the_listing_paper_and_its_key_follows(
     cli, online: LocalServer, db: Path
 ) -> None:  # type: ignore[no-untyped-def]
@@ -238,6 +245,7 @@ def test_add_merges_into_the_listing_paper_and_its_key_follows(
     assert back is not None and back.key == listed.key and back.authors == ()
 
 
+@pytest.mark.unit
 def test_add_the_same_id_twice_changes_nothing(cli, online: LocalServer, db: Path) -> None:  # type: ignore[no-untyped-def]
     assert cli("--db", db, "add", "2403.01123").code == 0
     again = cli("--db", db, "add", "https://arxiv.org/abs/2403.01123")
@@ -247,6 +255,7 @@ def test_add_the_same_id_twice_changes_nothing(cli, online: LocalServer, db: Pat
     assert len(online.hits(ARXIV_PATH)) == 1  # the second answer came from the cache
 
 
+@pytest.mark.unit
 def test_add_unreachable_is_one_line_exit_3_nothing_written(
     cli, offline_services: None, db: Path
 ) -> None:  # type: ignore[no-untyped-def]
@@ -258,6 +267,7 @@ def test_add_unreachable_is_one_line_exit_3_nothing_written(
     assert not db.exists()
 
 
+@pytest.mark.unit
 def test_add_by_title_and_bibtex_still_work(
     cli, online: LocalServer, db: Path, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
@@ -276,6 +286,7 @@ def test_add_by_title_and_bibtex_still_work(
 # -- resolve -------------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_resolve_applies_a_verified_match_and_undo_takes_it_back(
     cli, online: LocalServer, db: Path
 ) -> None:  # type: ignore[no-untyped-def]
@@ -310,6 +321,7 @@ def test_resolve_applies_a_verified_match_and_undo_takes_it_back(
     assert replace(undone, updated=listed.updated) == listed and undone.updated >= listed.updated
 
 
+@pytest.mark.unit
 def test_resolve_never_overwrites_a_field_the_paper_has(cli, online: LocalServer, db: Path) -> None:  # type: ignore[no-untyped-def]
     listed = listing_paper(db, year=2023, url="https://example.org/mine")
     result = cli("--db", db, "resolve", "--key", listed.key)
@@ -321,6 +333,7 @@ def test_resolve_never_overwrites_a_field_the_paper_has(cli, online: LocalServer
     assert "    year:" not in result.out
 
 
+@pytest.mark.unit
 def test_resolve_keeps_what_another_process_wrote_during_the_lookup(
     cli,
     online: LocalServer,
@@ -343,6 +356,7 @@ def test_resolve_keeps_what_another_process_wrote_during_the_lookup(
     assert paper.year == 2024 and paper.arxiv == "2403.01123"
 
 
+@pytest.mark.unit
 def test_resolve_no_match_names_the_paper(cli, online: LocalServer, db: Path) -> None:  # type: ignore[no-untyped-def]
     listed = listing_paper(db, title="Nothing Like It Exists Anywhere", abstract="")
     before = db.read_bytes()
@@ -356,6 +370,7 @@ def test_resolve_no_match_names_the_paper(cli, online: LocalServer, db: Path) ->
     assert db.read_bytes() == before
 
 
+@pytest.mark.unit
 def test_resolve_lists_an_ambiguous_pair_for_review_and_applies_nothing(
     cli,
     online: LocalServer,
@@ -379,6 +394,7 @@ def test_resolve_lists_an_ambiguous_pair_for_review_and_applies_nothing(
     assert resolved is not None and resolved.authors == ("Duarte, Ines", "Lindqvist, Karl")
 
 
+@pytest.mark.unit
 def test_dry_run_prints_the_changes_and_writes_nothing(cli, online: LocalServer, db: Path) -> None:  # type: ignore[no-untyped-def]
     listed = listing_paper(db)
     before = db.read_bytes()
@@ -399,6 +415,7 @@ def test_dry_run_prints_the_changes_and_writes_nothing(cli, online: LocalServer,
     )
 
 
+@pytest.mark.unit
 def test_offline_reads_only_the_cache(cli, online: LocalServer, db: Path) -> None:  # type: ignore[no-untyped-def]
     listed = listing_paper(db)
     assert cli("--db", db, "resolve", "--dry-run").code == 0
@@ -411,6 +428,7 @@ def test_offline_reads_only_the_cache(cli, online: LocalServer, db: Path) -> Non
     assert paper is not None and paper.arxiv == "2403.01123"
 
 
+@pytest.mark.unit
 def test_offline_without_a_cache_is_one_line_and_writes_nothing(
     cli, online: LocalServer, db: Path
 ) -> None:  # type: ignore[no-untyped-def]
@@ -424,6 +442,7 @@ def test_offline_without_a_cache_is_one_line_and_writes_nothing(
     assert online.log == []
 
 
+@pytest.mark.unit
 def test_offline_resolves_what_is_cached_and_names_the_rest(
     cli, online: LocalServer, db: Path
 ) -> None:  # type: ignore[no-untyped-def]
@@ -438,6 +457,7 @@ def test_offline_resolves_what_is_cached_and_names_the_rest(
     assert paper is not None and paper.authors == ("Duarte, Ines", "Lindqvist, Karl")
 
 
+@pytest.mark.unit
 def test_resolve_unreachable_is_one_line_exit_3_nothing_written(
     cli, offline_services: None, db: Path
 ) -> None:  # type: ignore[no-untyped-def]
@@ -454,6 +474,7 @@ def test_resolve_unreachable_is_one_line_exit_3_nothing_written(
     assert db.read_bytes() == before
 
 
+@pytest.mark.unit
 def test_resolve_uses_the_listing_day(cli, online: LocalServer, db: Path) -> None:  # type: ignore[no-untyped-def]
     """A pasted listing's date ("Mar 11") names a Daily Papers day: the paper is found
     there (no title search), this year's day or last year's."""
@@ -482,6 +503,7 @@ def test_resolve_uses_the_listing_day(cli, online: LocalServer, db: Path) -> Non
     assert paper is not None and paper.extra["primaryclass"] == "cs.CV"
 
 
+@pytest.mark.unit
 def test_resolve_nothing_to_do(cli, online: LocalServer, db: Path) -> None:  # type: ignore[no-untyped-def]
     Library.open(db).add(Paper("Known", authors=("Doe, Jane",), year=2020))
     result = cli("--db", db, "resolve")
@@ -490,6 +512,7 @@ def test_resolve_nothing_to_do(cli, online: LocalServer, db: Path) -> None:  # t
     assert online.log == []
 
 
+@pytest.mark.unit
 def test_papers_from_a_bib_are_resolved_only_when_named(  # type: ignore[no-untyped-def]
     cli, online: LocalServer, db: Path, tmp_path: Path
 ) -> None:
@@ -523,6 +546,7 @@ def test_papers_from_a_bib_are_resolved_only_when_named(  # type: ignore[no-unty
     assert exported.startswith("@misc{lattice,") and "year = {2024}" in exported
 
 
+@pytest.mark.unit
 def test_what_needs_resolving() -> None:
     assert needs_resolving(Paper("Listed"))
     assert needs_resolving(Paper("No year", authors=("Doe, J",)))
@@ -543,6 +567,7 @@ def day_reply(day: str) -> Reply:
     return Reply(200, daily_papers(items), "application/json")
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "args",
     [
@@ -575,6 +600,7 @@ def test_import_a_daily_papers_day(
     assert arxiv_request.arg("id_list") == "2403.01123,2403.04567"
 
 
+@pytest.mark.unit
 def test_import_daily_merges_the_pasted_listing(cli, online: LocalServer, db: Path) -> None:  # type: ignore[no-untyped-def]
     online.route(DAY_PATH, day_reply("2024-03-11"))
     listed = listing_paper(db, title=VISION_TITLE, date_text="Mar 11")
@@ -587,6 +613,7 @@ def test_import_daily_merges_the_pasted_listing(cli, online: LocalServer, db: Pa
     assert len(Library.open(db)) == 2
 
 
+@pytest.mark.unit
 def test_import_daily_bad_input_and_unreachable(
     cli, online: LocalServer, db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
@@ -605,6 +632,7 @@ def test_import_daily_bad_input_and_unreachable(
     assert not db.exists()
 
 
+@pytest.mark.unit
 def test_import_daily_and_a_file_together(cli, online: LocalServer, db: Path) -> None:  # type: ignore[no-untyped-def]
     online.route(DAY_PATH, day_reply("2024-03-11"))
     listing = Path(__file__).parent.parent / "data" / "daily-papers-compact.txt"
@@ -641,6 +669,7 @@ def biber_warnings(bib: str, tmp_path: Path) -> list[str]:
     return [line for line in output.splitlines() if line.startswith(("WARN", "ERROR"))]
 
 
+@pytest.mark.process
 def test_export_of_a_resolved_listing_paper_validates_with_biber(
     cli,
     online: LocalServer,

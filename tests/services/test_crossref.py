@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from readinglist.core.services.crossref import parse_work, work_url
 
 from .conftest import ARXIV_PATH, MakeServices, arxiv_answers
 from .formats import CROSSREF_NOT_FOUND, VISION, crossref_work
 from .server import LocalServer, Reply
+
+pytestmark = pytest.mark.unit
 
 DOI = "10.1371/journal.pone.0000001"
 PATH = "/crossref/works/10.1371%2Fjournal.pone.0000001"

@@ -14,6 +14,8 @@ from .conftest import ARXIV_PATH, MakeServices, arxiv_answers
 from .formats import SPEECH, VISION, daily_papers, hf_item
 from .server import LocalServer, Reply
 
+pytestmark = pytest.mark.unit
+
 DAY_PATH = "/hf/api/daily_papers"
 
 

@@ -14,6 +14,8 @@ from readinglist.core.services.identifiers import (
     parse_identifier,
 )
 
+pytestmark = pytest.mark.unit
+
 ARXIV = "arxiv"
 DOI = "doi"
 DAY = "hf_day"

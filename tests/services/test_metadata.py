@@ -17,6 +17,8 @@ from readinglist.core.services.metadata import (
     venue_from_journal_ref,
 )
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.mark.parametrize(
     ("printed", "stored"),

@@ -25,6 +25,8 @@ from .conftest import ARXIV_PATH, arxiv_answers
 from .formats import SPEECH, VISION, crossref_work
 from .server import LocalServer, Reply, closed_port
 
+pytestmark = pytest.mark.process
+
 GUARD = Path(__file__).parent / "childguard"
 VISION_PHRASE = 'ti:"lattice attention sparse token mixing for dense prediction"'
 DOI = "10.1371/journal.pone.0000001"

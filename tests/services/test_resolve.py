@@ -23,6 +23,8 @@ from .conftest import ARXIV_PATH, MakeServices, arxiv_answers
 from .formats import SPEECH, VISION, ArxivPaper, daily_papers, hf_item
 from .server import LocalServer, Reply, closed_port
 
+pytestmark = pytest.mark.unit
+
 DAY_PATH = "/hf/api/daily_papers"
 VISION_PHRASE = 'ti:"lattice attention sparse token mixing for dense prediction"'
 

@@ -7,6 +7,8 @@ import pytest
 from readinglist.core.errors import ReadinglistError
 from readinglist.core.services.settings import ServiceSettings, is_loopback
 
+pytestmark = pytest.mark.unit
+
 
 def test_defaults_are_the_public_services() -> None:
     settings = ServiceSettings.load({}, {})

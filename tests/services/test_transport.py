@@ -44,6 +44,7 @@ def gaps(server: LocalServer, path: str) -> list[float]:
     return [b - a for a, b in itertools.pairwise(times)]
 
 
+@pytest.mark.unit
 def test_user_agent_names_readinglist_its_version_and_mailto(
     server: LocalServer, make_services: MakeServices
 ) -> None:
@@ -54,6 +55,7 @@ def test_user_agent_names_readinglist_its_version_and_mailto(
     assert user_agent() == f"readinglist/{__version__}"
 
 
+@pytest.mark.slow
 def test_arxiv_default_is_one_request_per_three_seconds(
     server: LocalServer, make_services: MakeServices
 ) -> None:
@@ -69,6 +71,7 @@ def test_arxiv_default_is_one_request_per_three_seconds(
     assert min(spacing) >= 3.0, spacing
 
 
+@pytest.mark.process
 def test_arxiv_spacing_holds_across_processes(
     server: LocalServer, settings: ServiceSettings
 ) -> None:
@@ -107,12 +110,14 @@ def test_arxiv_spacing_holds_across_processes(
     assert min(spacing) >= 0.5, spacing
 
 
+@pytest.mark.unit
 def test_interval_override_is_ignored_for_a_public_host() -> None:
     loaded = ServiceSettings.load({}, {"READINGLIST_ARXIV_INTERVAL": "0"})
     assert loaded.arxiv_api == "https://export.arxiv.org/api"
     assert loaded.arxiv_interval == 3.0
 
 
+@pytest.mark.unit
 def test_limiter_waits_from_the_end_of_the_previous_request(tmp_path: Path) -> None:
     now = [100.0]
     slept: list[float] = []
@@ -133,6 +138,7 @@ def test_limiter_waits_from_the_end_of_the_previous_request(tmp_path: Path) -> N
     )  # the second request ended after the wait
 
 
+@pytest.mark.unit
 def test_retry_after_seconds_is_honoured(server: LocalServer, make_services: MakeServices) -> None:
     answers = iter([Reply(429, "slow down", "text/plain", {"Retry-After": "1"})])
     normal = arxiv_answers([VISION])
@@ -143,6 +149,7 @@ def test_retry_after_seconds_is_honoured(server: LocalServer, make_services: Mak
     assert gap >= 1.0
 
 
+@pytest.mark.slow
 def test_retry_after_http_date_is_honoured(
     server: LocalServer, make_services: MakeServices
 ) -> None:
@@ -164,6 +171,7 @@ def test_retry_after_http_date_is_honoured(
     assert gap >= 1.0  # an HTTP date has one-second resolution
 
 
+@pytest.mark.unit
 def test_backoff_on_503_is_bounded(server: LocalServer, make_services: MakeServices) -> None:
     server.route(ARXIV_PATH, Reply(503, "down for maintenance", "text/plain"))
     (result,) = make_services(backoff_s=0.2, max_attempts=3).lookup(
@@ -176,6 +184,7 @@ def test_backoff_on_503_is_bounded(server: LocalServer, make_services: MakeServi
     assert first >= 0.2 and second >= 0.4  # exponential
 
 
+@pytest.mark.unit
 def test_a_long_retry_after_is_reported_not_waited(
     server: LocalServer, make_services: MakeServices
 ) -> None:
@@ -188,6 +197,7 @@ def test_a_long_retry_after_is_reported_not_waited(
     assert len(server.hits(ARXIV_PATH)) == 1
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("status", [400, 404])
 def test_400_and_404_are_never_retried(
     server: LocalServer, settings: ServiceSettings, status: int
@@ -203,6 +213,7 @@ def test_400_and_404_are_never_retried(
     assert len(server.hits("/x")) == 1
 
 
+@pytest.mark.unit
 def test_a_timeout_stops_all_further_calls_to_that_host(
     server: LocalServer, make_services: MakeServices
 ) -> None:
@@ -220,6 +231,7 @@ def test_a_timeout_stops_all_further_calls_to_that_host(
     assert list(services.unreachable.values()) == ["timed out"]
 
 
+@pytest.mark.unit
 def test_a_refused_connection_stops_calls_to_that_host_only(
     server: LocalServer, make_services: MakeServices
 ) -> None:
@@ -242,6 +254,7 @@ def test_a_refused_connection_stops_calls_to_that_host_only(
     assert services.http.requests == 2  # no second attempt at the dead host
 
 
+@pytest.mark.unit
 def test_gzip_bodies_are_decoded(server: LocalServer, make_services: MakeServices) -> None:
     plain = arxiv_answers([SPEECH])
 
@@ -256,6 +269,7 @@ def test_gzip_bodies_are_decoded(server: LocalServer, make_services: MakeService
     assert server.hits(ARXIV_PATH)[0].headers["accept-encoding"] == "gzip"
 
 
+@pytest.mark.unit
 def test_other_hosts_are_blocked_in_tests(_no_network: list[str]) -> None:
     """The suite's own guard: only loopback is reachable."""
     client = HttpClient(ServiceSettings(timeout=1.0))
@@ -265,6 +279,7 @@ def test_other_hosts_are_blocked_in_tests(_no_network: list[str]) -> None:
     _no_network.clear()  # expected here: the guard would fail the test otherwise
 
 
+@pytest.mark.unit
 def test_service_error_is_a_readinglist_error() -> None:
     from readinglist.core.errors import ReadinglistError
 

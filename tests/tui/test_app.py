@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+import pytest
 from textual.command import CommandPalette
 from textual.widgets import Static
 
@@ -17,6 +18,8 @@ from readinglist.tui.screens.help import HelpScreen
 from readinglist.tui.screens.tag_dialog import TagDialog
 
 from .conftest import main_screen, settle, shown_keys, wait_for_screen
+
+pytestmark = pytest.mark.tui
 
 
 def _render(widget: Static) -> str:

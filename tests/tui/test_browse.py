@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from textual.widgets import Input
 
 from readinglist.tui.app import ReadingListApp
@@ -11,6 +12,8 @@ from readinglist.tui.screens.detail import DetailScreen
 from readinglist.tui.widgets.detail import DetailPane
 
 from .conftest import main_screen, settle, shown_keys, wait_for_screen
+
+pytestmark = pytest.mark.tui
 
 NEWEST_FIRST = [
     "efficientlocalattention",

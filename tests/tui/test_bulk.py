@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from readinglist.bench.synth import synthetic_papers
+import pytest
+
 from readinglist.core.config import Settings
 from readinglist.core.library import Library
 from readinglist.core.library.catchup import open_view
 from readinglist.tui.app import create_app
 from readinglist.tui.screens.tag_dialog import TagDialog
+from tests.synthetic import synthetic_papers
 
 from .conftest import main_screen, settle, wait_for_screen
+
+pytestmark = pytest.mark.tui
 
 
 def _saved(path: Path, query: str) -> list[str]:

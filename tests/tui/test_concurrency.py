@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+import pytest
 from textual.widgets import TextArea
 
 from readinglist.core.config import Settings
@@ -16,6 +17,8 @@ from readinglist.tui.screens.tag_dialog import TagDialog
 
 from ..conftest import run_process
 from .conftest import settle, wait_for_screen
+
+pytestmark = pytest.mark.tui
 
 ELA = "01J0000000000000000000000E"  # the first paper shown (newest)
 KEY = "efficientlocalattention"

@@ -23,6 +23,8 @@ from readinglist.tui.screens.path_prompt import PathPrompt
 from ..conftest import DATA as CORE_DATA
 from .conftest import main_screen, settle, wait_for_screen
 
+pytestmark = pytest.mark.tui
+
 ELA = "01J0000000000000000000000E"
 SUN = "01J0000000000000000000000D"
 VASWANI = "01J0000000000000000000000B"

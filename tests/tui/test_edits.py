@@ -17,6 +17,8 @@ from readinglist.tui.screens.tag_dialog import TagDialog
 
 from .conftest import DATA, main_screen, settle, shown_keys, wait_for_screen
 
+pytestmark = pytest.mark.tui
+
 ELA = "01J0000000000000000000000E"
 SUN = "01J0000000000000000000000D"
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from readinglist.tui.app import ReadingListApp
 from readinglist.tui.widgets.detail import DetailPane
 from readinglist.tui.widgets.sidebar import Sidebar
 
 from .conftest import main_screen, settle, shown_keys
+
+pytestmark = pytest.mark.tui
 
 
 def screen_text(pilot: object) -> str:

@@ -24,6 +24,8 @@ from ..services.formats import SPEECH, VISION, ArxivPaper, crossref_work
 from ..services.server import LocalServer, Reply, closed_port
 from .conftest import main_screen, settle, wait_for_screen
 
+pytestmark = pytest.mark.tui
+
 ELA = "01J0000000000000000000000E"  # the listing paper of the test library (no authors)
 TOUVRON = "01J0000000000000000000000C"
 ELA_PHRASE = 'ti:"ela efficient local attention for deep convolutional neural networks"'

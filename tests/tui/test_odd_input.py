@@ -51,6 +51,7 @@ def markup_library(tmp_path: Path) -> Library:
     return Library.open(write_library(tmp_path / "library.json", [odd, *PAPERS[1:]]))
 
 
+@pytest.mark.tui
 async def test_markup_in_user_text_renders_as_written(
     markup_library: Library, tmp_path: Path
 ) -> None:
@@ -136,6 +137,7 @@ async def _press_before_shown(
             busy.__exit__(None, None, None)
 
 
+@pytest.mark.tui
 async def test_d_then_enter_before_the_library_is_shown_deletes_nothing(
     make_app: Callable[..., ReadingListApp], library: Library
 ) -> None:
@@ -144,6 +146,7 @@ async def test_d_then_enter_before_the_library_is_shown_deletes_nothing(
     assert query == "d"
 
 
+@pytest.mark.tui
 async def test_keys_before_the_library_is_shown_are_held_for_the_search_box(
     make_app: Callable[..., ReadingListApp], library: Library
 ) -> None:
@@ -156,6 +159,7 @@ async def test_keys_before_the_library_is_shown_are_held_for_the_search_box(
     assert [p.status for p in Library.open(library.path)] == [p.status for p in PAPERS]
 
 
+@pytest.mark.tui
 async def test_keys_after_the_library_is_shown_are_commands(
     make_app: Callable[..., ReadingListApp], library: Library
 ) -> None:
@@ -178,11 +182,12 @@ def _spawn_tui(db: Path) -> pexpect.spawn:
     )
 
 
+@pytest.mark.process
 def test_keys_typed_while_a_big_library_loads_run_no_command(tmp_path: Path) -> None:
     """A real terminal: ``a`` ``d`` ``y`` ``enter`` typed right after starting on a
     20,000-paper library (they wait in the terminal while it loads) end up in the
     search box; nothing is deleted."""
-    from readinglist.bench.synth import synthetic_papers
+    from tests.synthetic import synthetic_papers
 
     db = tmp_path / "library.json"
     library = Library.open(db)
@@ -202,6 +207,7 @@ def test_keys_typed_while_a_big_library_loads_run_no_command(tmp_path: Path) -> 
     assert db.read_bytes() == before  # nothing marked, tagged, deleted or written
 
 
+@pytest.mark.process
 def test_slash_and_a_query_in_one_read_are_a_query(tmp_path: Path) -> None:
     """A real terminal delivering "/spec" at once (a macro, a paste, tmux send-keys):
     the letters after the slash go to the search box, none runs as a command (s would
@@ -222,6 +228,7 @@ def test_slash_and_a_query_in_one_read_are_a_query(tmp_path: Path) -> None:
     assert db.read_bytes() == before  # no status, priority or mark was set
 
 
+@pytest.mark.tui
 def test_held_keys_write_nothing(tmp_path: Path) -> None:
     """``s`` ``t`` ``u`` ``d`` ``y`` (status, tag, undo, delete, yes) typed early are
     the query "study": the library file is not written at all."""

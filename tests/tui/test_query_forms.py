@@ -12,6 +12,8 @@ from readinglist.tui.app import ReadingListApp
 
 from .conftest import settle, shown_keys
 
+pytestmark = pytest.mark.tui
+
 HINTON, VASWANI, TOUVRON, SUN, ELA = (
     "hinton2015distilling",
     "vaswani2017attention",

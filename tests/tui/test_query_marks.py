@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from readinglist.tui.app import ReadingListApp
 
 from .conftest import main_screen, settle, shown_keys
+
+pytestmark = pytest.mark.tui
 
 
 async def test_is_marked_shows_the_marked_papers(make_app: Callable[..., ReadingListApp]) -> None:

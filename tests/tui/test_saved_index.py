@@ -16,6 +16,8 @@ from readinglist.tui.app import ReadingListApp
 
 from .conftest import PAPERS, main_screen, settle, shown_keys, write_library
 
+pytestmark = pytest.mark.tui
+
 
 @pytest.fixture
 def library(tmp_path: Path) -> Library:
@@ -128,9 +130,9 @@ async def test_a_library_opened_from_its_index_reads_only_the_papers_it_shows(
     """Browsing a large library opened lazily: the first screen, a search, clearing
     it (the cursor stays on its paper, far down the list) and marking every paper
     read the rows shown and a sample for the columns, not the library."""
-    from readinglist.bench.synth import synthetic_papers
     from readinglist.core.config import Settings
     from readinglist.tui.app import create_app
+    from tests.synthetic import synthetic_papers
 
     built = Library.open(tmp_path / "library.json")
     built.import_papers(synthetic_papers(3000, seed=3))

@@ -20,6 +20,8 @@ from readinglist.tui.app import ReadingListApp
 
 from .conftest import PAPERS, settle, write_library
 
+pytestmark = pytest.mark.tui
+
 
 @pytest.fixture
 def library(tmp_path: Path) -> Library:

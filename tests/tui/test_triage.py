@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from readinglist.core.library import Library
 from readinglist.core.model import Paper
 from readinglist.tui.app import ReadingListApp
@@ -13,6 +15,8 @@ from readinglist.tui.screens.note_dialog import NoteDialog
 from readinglist.tui.screens.tag_dialog import TagDialog
 
 from .conftest import main_screen, settle, shown_keys, wait_for_screen
+
+pytestmark = pytest.mark.tui
 
 ELA = "01J0000000000000000000000E"
 SUN = "01J0000000000000000000000D"

@@ -1,14 +1,14 @@
-"""``python -m readinglist.bench``: every SPEC §11 figure in one run.
+"""``python -m benchmarks``: every SPEC §11 figure in one run.
 
-    python -m readinglist.bench [--sizes 1000,10000,100000] [--json]
-    python -m readinglist.bench --peers cobib,papis,pubs [--sizes 10000] [--runs 3]
-    python -m readinglist.bench --corpus FILE [--db LIBRARY] [--json]
+    python -m benchmarks [--sizes 1000,10000,100000] [--json]
+    python -m benchmarks --peers cobib,papis,pubs [--sizes 10000] [--runs 3]
+    python -m benchmarks --corpus FILE [--db LIBRARY] [--json]
 
 The first form measures readinglist alone on synthetic libraries; the second
 installs the named peers into throwaway virtualenvs and times the same commands
-as whole processes, side by side (see :mod:`readinglist.bench.peers`). The third
+as whole processes, side by side (see :mod:`benchmarks.peers`). The third
 imports a real ``.bib`` (or ``.bib.gz``, or listing) and measures every row on it,
-with median, p95, p99, max and peak RSS (see :mod:`readinglist.bench.corpus`).
+with median, p95, p99, max and peak RSS (see :mod:`benchmarks.corpus`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from readinglist.bench.core import bench_core
+from benchmarks.core import bench_core
 
 # Named figures (the ``--json`` contract), their unit, and SPEC §11 targets (10k, 100k).
 FIGURES: tuple[tuple[str, str, str, tuple[float, float] | None], ...] = (
@@ -62,7 +62,7 @@ def _sizes(text: str) -> list[int]:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m readinglist.bench", description="Benchmarks of SPEC §11."
+        prog="python -m benchmarks", description="Benchmarks of SPEC §11."
     )
     parser.add_argument(
         "--sizes", type=_sizes, help="library sizes (default 1000,10000,100000; 10000 with --peers)"
@@ -115,14 +115,14 @@ def _collect(
 
 
 def _search(sizes: Sequence[int]) -> dict[int, dict[str, float]]:
-    from readinglist.bench.search import bench_search
+    from benchmarks.search import bench_search
 
     result: dict[int, dict[str, float]] = bench_search(sizes)
     return result
 
 
 def _startup(sizes: Sequence[int]) -> dict[int, dict[str, float]]:
-    from readinglist.bench.startup import bench_startup
+    from benchmarks.startup import bench_startup
 
     return {n: {"startup_s": row["startup_s"]} for n, row in bench_startup(sizes).items()}
 
@@ -212,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     workdir = Path(args.workdir) if args.workdir else None
     if args.corpus or args.db:
-        from readinglist.bench.corpus import run_corpus
+        from benchmarks.corpus import run_corpus
 
         return run_corpus(
             Path(args.corpus) if args.corpus else None,
@@ -223,7 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             tui=not args.no_tui,
         )
     if args.peers:
-        from readinglist.bench.peers import run_peers
+        from benchmarks.peers import run_peers
 
         names = [p.strip() for p in args.peers.split(",") if p.strip()]
         return run_peers(
@@ -236,13 +236,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             as_json=args.json,
         )
     sizes = args.sizes or [1_000, 10_000, 100_000]
-    with tempfile.TemporaryDirectory(prefix="readinglist-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="benchmarks-") as tmp:
         results, notes = measure(sizes, workdir or Path(tmp))
     if args.json:
         payload = {str(n): row for n, row in results.items()}
         print(json.dumps(payload, indent=2, sort_keys=False))
     else:
-        print(f"readinglist benchmarks on {machine()}\n")
+        print(f"Benchmarks of readinglist on {machine()}\n")
         print(format_table(results))
     for note in notes:
         print(f"note: {note}", file=sys.stderr)

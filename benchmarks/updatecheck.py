@@ -8,7 +8,7 @@ replaced entries out of the old and the new text leaves the same bytes (apart fr
 the new entry appended at the end), and that the file reads back with the same
 failures and one entry more. Prints a table; ``--check`` exits 1 on any mismatch.
 
-    python -m readinglist.bench.updatecheck DIR --check     # a folder of .bib files
+    python -m benchmarks.updatecheck DIR --check     # a folder of .bib files
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from ..core.bibtex import export_bibtex
-from ..core.bibupdate import _spans, update_bibtex
-from ..core.importers.bibtex import parse_bibtex
-from ..core.model import Paper
+from readinglist.core.bibtex import export_bibtex
+from readinglist.core.bibupdate import _spans, update_bibtex
+from readinglist.core.importers.bibtex import parse_bibtex
+from readinglist.core.model import Paper
 
 NEW = Paper(title="A Paper the File Does Not Have Yet", key="zzznewpaper2099", year=2099)
 

@@ -1,4 +1,4 @@
-"""``python -m readinglist.bench.matching CORPUS.bib[.gz]``: title verification and
+"""``python -m benchmarks.matching CORPUS.bib[.gz]``: title verification and
 identifier recognition measured on a real bibliography.
 
 Title verification (what ``resolve`` applies without asking):
@@ -154,7 +154,7 @@ def bench_identifiers(papers: list[Paper], problems: list[str]) -> list[tuple[st
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m readinglist.bench.matching")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.matching")
     parser.add_argument("corpus", type=Path)
     parser.add_argument("--sample", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=13)

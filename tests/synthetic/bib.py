@@ -83,7 +83,7 @@ def bib_entry(paper: Paper, index: int) -> str:
 
 def bib_text(papers: Sequence[Paper]) -> str:
     """The whole file as text, entries separated by blank lines."""
-    header = "% Synthetic library written by readinglist.bench for benchmarks.\n\n"
+    header = "% Synthetic library written for readinglist's tests and benchmarks.\n\n"
     return header + "\n".join(bib_entry(p, i) for i, p in enumerate(papers))
 
 

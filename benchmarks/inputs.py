@@ -1,11 +1,11 @@
-"""``python -m readinglist.bench.inputs``: time on hostile and large inputs.
+"""``python -m benchmarks.inputs``: time on hostile and large inputs.
 
 Inputs a user may really hand over (a long thesis, a broken ``.tex``, a ``.bib`` of
 chained ``@string``\\ s) must cost time in proportion to their size. Each row is the
 median and the slowest of several runs, and the peak memory of one run in a fresh
 process where that matters.
 
-    python -m readinglist.bench.inputs [--runs 5]
+    python -m benchmarks.inputs [--runs 5]
 """
 
 from __future__ import annotations
@@ -21,54 +21,7 @@ from functools import partial
 from pathlib import Path
 
 from readinglist.core.citations import keys_in_text
-
-_SENTENCE = (
-    "the model attention learns a representation of each token from its context and "
-    "we show that this improves results on several benchmarks"
-)
-_WORDS = _SENTENCE.split(" ")
-
-
-def thesis_tex(size: int) -> str:
-    """A LaTeX text of about ``size`` characters with a citation every ~300."""
-    out: list[str] = []
-    length = 0
-    n = 0
-    while length < size:
-        words = " ".join(_WORDS[(n + i) % len(_WORDS)] for i in range(40))
-        cite = (
-            f"\\citep[see][p.~{n % 90}]{{key{n},other{n % 7}}}"
-            if n % 3
-            else f"\\textcite{{key{n}}}"
-        )
-        line = f"{words.capitalize()} {cite}. % a comment \\cite{{gone{n}}}\n"
-        out.append(line)
-        length += len(line)
-        n += 1
-    return "".join(out)
-
-
-def hostile_tex(kind: str, size: int) -> str:
-    """Shapes that made the old single-regex scan backtrack."""
-    if kind == "\\citecite… (one long control word)":
-        return "\\" + "cite" * (size // 4)
-    if kind == "\\cite[ never closed":
-        return ("\\cite[" + "x" * 8 + " ") * (size // 15)
-    if kind == "\\cite{ never closed":
-        return ("\\cite{" + "a" * 8 + " ") * (size // 15)
-    raise ValueError(kind)
-
-
-HOSTILE = ("\\citecite… (one long control word)", "\\cite[ never closed", "\\cite{ never closed")
-
-
-def chained_strings_bib(levels: int = 25) -> str:
-    """``@string{s1 = s0 # s0}`` … : each level doubles (8 bytes × 2^24 = 134 MB)."""
-    lines = ['@string{s0 = "abcdefgh"}']
-    lines += [f"@string{{s{i} = s{i - 1} # s{i - 1}}}" for i in range(1, levels)]
-    lines.append(f"@article{{boom, title = s{levels - 1} # s1, year = 2020}}")
-    lines.append("@article{fine, title = {Still Imported}, year = 2021}")
-    return "\n".join(lines) + "\n"
+from tests.synthetic import HOSTILE, chained_strings_bib, hostile_tex, thesis_tex
 
 
 def _times(func: Callable[[], object], runs: int) -> tuple[float, float]:
@@ -102,7 +55,7 @@ def _import_in_process(path: Path) -> tuple[float, float, str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m readinglist.bench.inputs")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.inputs")
     parser.add_argument("--runs", type=int, default=5, help="runs per row (median and max)")
     args = parser.parse_args(argv)
 
@@ -122,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print("| chained @string .bib | bytes | s | peak RSS MB | result |")
     print("|---|---|---|---|---|")
-    with tempfile.TemporaryDirectory(prefix="readinglist-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="benchmarks-") as tmp:
         path = Path(tmp) / "strings.bib"
         path.write_text(chained_strings_bib())
         seconds, rss, what = _import_in_process(path)

@@ -3,7 +3,7 @@
 Each query is typed one character at a time, as in the TUI search box, and every
 prefix is searched with the row limit the TUI asks for. Run with::
 
-    python -m readinglist.bench.search --sizes 1000,10000,100000
+    python -m benchmarks.search --sizes 1000,10000,100000
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import replace
 
-from readinglist.bench.synth import synthetic_papers
 from readinglist.core.errors import QueryError
 from readinglist.core.search import SearchIndex
+from tests.synthetic import synthetic_papers
 
 ROW_LIMIT = 200  # rows the TUI renders for one result list
 

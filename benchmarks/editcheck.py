@@ -1,4 +1,4 @@
-"""``edit`` on real ``.bib`` files: ``python -m readinglist.bench.editcheck DIR``.
+"""``edit`` on real ``.bib`` files: ``python -m benchmarks.editcheck DIR``.
 
 ``readinglist edit`` writes a paper with the exporter, reads the edited entry back
 with the importer, and saves only the fields whose parsed value changed. For every
@@ -118,7 +118,7 @@ def check_file(path: Path) -> tuple[int, list[str], list[str]]:
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) != 1:
-        print("usage: python -m readinglist.bench.editcheck DIR", file=sys.stderr)
+        print("usage: python -m benchmarks.editcheck DIR", file=sys.stderr)
         return 2
     total = failed = 0
     print(f"{'file':<44} {'entries':>8} {'spurious':>9} {'unreadable':>11}")

@@ -22,15 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
-from readinglist.bench.bibgen import write_bib
-from readinglist.bench.core import (
+from benchmarks.core import (
     ProcessRun,
     isolated_env,
     median,
     readinglist_command,
     run_process,
 )
-from readinglist.bench.synth import synthetic_papers
+from tests.synthetic import synthetic_papers, write_bib
 
 __all__ = ["OPERATIONS", "PEERS", "compare", "run_peers"]
 

@@ -5,7 +5,7 @@ library (headless, 120x40), i.e. what a user waits for after typing
 ``readinglist``. Key latency is the time for a ``j`` in the paper table to be
 handled and the screen to go idle again.
 
-    python -m readinglist.bench.startup 10000 100000
+    python -m benchmarks.startup 10000 100000
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from pathlib import Path
 import orjson
 from textual.app import App
 
-from ..core.config import Settings
-from ..core.library import Library
-from ..core.model import new_id
-from .synth import synthetic_papers
+from readinglist.core.config import Settings
+from readinglist.core.library import Library
+from readinglist.core.model import new_id
+from tests.synthetic import synthetic_papers
 
 SIZE = (120, 40)
 
@@ -50,8 +50,8 @@ async def _refreshed(app: App[None]) -> None:
 async def _measure(path: Path, keypresses: int, *, lazy: bool = False) -> dict[str, float]:
     """``lazy``: open the library as the TUI does (from the saved search index, if
     there is one)."""
-    from ..tui.app import create_app
-    from ..tui.screens.main import MainScreen
+    from readinglist.tui.app import create_app
+    from readinglist.tui.screens.main import MainScreen
 
     started = time.perf_counter()
     library = Library.open(path, lazy=lazy)

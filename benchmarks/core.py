@@ -21,10 +21,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from readinglist.bench.bibgen import write_bib
-from readinglist.bench.synth import synthetic_papers
 from readinglist.core.changes import Change
 from readinglist.core.library import Library
+from tests.synthetic import synthetic_papers, write_bib
 
 __all__ = [
     "ProcessRun",
@@ -37,7 +36,8 @@ __all__ = [
     "runs_for",
 ]
 
-PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+# The checkout: child processes import readinglist, benchmarks and tests from it.
+CHECKOUT = Path(__file__).resolve().parents[1]
 
 # A process holding a loaded library and its search index, as the TUI does.
 _HOLD_SCRIPT = (
@@ -86,7 +86,7 @@ def isolated_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str
         env[name] = str(home / sub)
     env["HOME"] = str(home)
     env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(PACKAGE_ROOT), os.environ.get("PYTHONPATH", "")) if p
+        p for p in (str(CHECKOUT), os.environ.get("PYTHONPATH", "")) if p
     )
     env.update(extra or {})
     return env
@@ -238,7 +238,7 @@ def bench_core(sizes: Sequence[int], workdir: Path | None = None) -> dict[int, d
     import tempfile
 
     own = workdir is None
-    root = Path(tempfile.mkdtemp(prefix="readinglist-bench-")) if own else workdir
+    root = Path(tempfile.mkdtemp(prefix="benchmarks-")) if own else workdir
     assert root is not None
     try:
         return {n: measure_core(n, root / str(n)) for n in sizes}

@@ -1,4 +1,4 @@
-"""Lossless BibTeX, checked on real ``.bib`` files: ``python -m readinglist.bench.bibcheck DIR``.
+"""Lossless BibTeX, checked on real ``.bib`` files: ``python -m benchmarks.bibcheck DIR``.
 
 For every ``.bib`` file under DIR (recursively) it imports the file into a fresh
 library, exports every paper, and proves:
@@ -273,7 +273,7 @@ def _show(report: FileReport, args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m readinglist.bench.bibcheck")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bibcheck")
     parser.add_argument("directory", type=Path)
     parser.add_argument("--json", action="store_true", help="one JSON object per file")
     parser.add_argument("--verbose", action="store_true", help="list every differing key")

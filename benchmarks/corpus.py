@@ -1,4 +1,4 @@
-"""The benchmark table on a real library: ``python -m readinglist.bench --corpus FILE``.
+"""The benchmark table on a real library: ``python -m benchmarks --corpus FILE``.
 
 The corpus (any ``.bib``, ``.bib.gz`` or listing) is imported once by the real
 command; every other row runs on that library. Search is typed the way people
@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from readinglist.bench.core import ProcessRun, isolated_env, readinglist_command, run_process
+from benchmarks.core import ProcessRun, isolated_env, readinglist_command, run_process
 
 if TYPE_CHECKING:
     from readinglist.core.search import SearchIndex
@@ -104,7 +104,7 @@ class Row:
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:
-    """The sample at rank ``fraction`` (as in :mod:`readinglist.bench.search`)."""
+    """The sample at rank ``fraction`` (as in :mod:`benchmarks.search`)."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
@@ -246,7 +246,7 @@ def _child_main() -> None:
 
 
 def _tui_first_screen(db: Path, lazy: bool) -> None:
-    from readinglist.bench.startup import _measure
+    from benchmarks.startup import _measure
 
     json.dump(asyncio.run(_measure(db, 20, lazy=lazy)), sys.stdout)
 
@@ -334,12 +334,12 @@ def bench_corpus(
     # Read in a child: a process started from a parent holding the library counts the
     # parent's memory in its own peak RSS (it is the parent's until exec).
     facts, _run = _child(
-        ["from readinglist.bench.corpus import _facts_main; _facts_main()", str(db)], workdir
+        ["from benchmarks.corpus import _facts_main; _facts_main()", str(db)], workdir
     )
     queries = [str(q) for q in _items(facts["queries"])]
     keys = [str(k) for k in _items(facts["keys"])]
 
-    script = "from readinglist.bench.corpus import _child_main; _child_main()"
+    script = "from benchmarks.corpus import _child_main; _child_main()"
     payload, run = _child([script, str(db), json.dumps(queries)], workdir)
     rows.append(
         Row.of(
@@ -376,7 +376,7 @@ def bench_corpus(
         # As ``readinglist`` opens it (from the saved index, papers read as needed),
         # and as it must without a saved index (every paper read, the index built).
         script = (
-            "import sys, pathlib; from readinglist.bench.corpus import _tui_first_screen; "
+            "import sys, pathlib; from benchmarks.corpus import _tui_first_screen; "
             "_tui_first_screen(pathlib.Path(sys.argv[1]), sys.argv[2] == 'lazy')"
         )
         for how, label in (
@@ -473,7 +473,7 @@ def run_corpus(
     runs: int,
     tui: bool,
 ) -> int:
-    """The ``--corpus`` entry point of ``python -m readinglist.bench``."""
+    """The ``--corpus`` entry point of ``python -m benchmarks``."""
     import tempfile
 
     own = workdir is None

@@ -7,8 +7,8 @@ set is not chosen to suit the engine. For every query this prints where the
 intended paper ranks in our results and in ``fzf --filter`` over
 "title — authors" lines of the same library::
 
-    python -m readinglist.bench.quality --db LIBRARY.json [--verbose]
-    python -m readinglist.bench.quality --corpus FILE.bib[.gz]   # imports it first
+    python -m benchmarks.quality --db LIBRARY.json [--verbose]
+    python -m benchmarks.quality --corpus FILE.bib[.gz]   # imports it first
 
 A paper counts as found when its title equals the intended title (case- and
 accent-insensitively): a user cannot tell same-titled papers apart by title.
@@ -210,7 +210,7 @@ def format_kinds(judged: Sequence[Judged], columns: Sequence[tuple[str, list[int
 
 
 def _open_papers(db: Path | None, corpus: Path | None, keep: Path | None) -> list[Paper]:
-    from readinglist.bench.corpus import import_corpus
+    from benchmarks.corpus import import_corpus
     from readinglist.core.library import Library
 
     if db is None:
@@ -223,7 +223,7 @@ def _open_papers(db: Path | None, corpus: Path | None, keep: Path | None) -> lis
 def top3_snapshot() -> dict[str, list[str]]:
     """Top-3 titles of each judged query of ``tests/test_search_quality.py``, on the
     library those tests build (run from a source checkout)."""
-    from readinglist.bench.synth import synthetic_papers
+    from tests.synthetic import synthetic_papers
 
     sys.path.insert(0, str(Path.cwd()))
     try:
@@ -238,7 +238,7 @@ def top3_snapshot() -> dict[str, list[str]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m readinglist.bench.quality", description=__doc__.splitlines()[0]
+        prog="python -m benchmarks.quality", description=__doc__.splitlines()[0]
     )
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--db", type=Path, help="an imported library file")
