@@ -23,8 +23,6 @@ from readinglist.core.importers import parse_file, parse_text
 from readinglist.core.importers.dailypapers import decode_listing_text
 from readinglist.core.importers.sniff import sniff_format
 
-pytestmark = pytest.mark.unit
-
 DATA = Path(__file__).parent / "data"
 BAD = DATA / "bad"
 BLANK = DATA / "daily-papers-blank-lines.txt"
@@ -43,6 +41,7 @@ def import_error(path: Path, fmt: str = "auto") -> str:
 # -- good input ------------------------------------------------------------------
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(("path", "count"), [(BLANK, 58), (COMPACT, 267)])
 @pytest.mark.parametrize("fmt", ["auto", "dailypapers"])
 def test_samples_import(path: Path, count: int, fmt: str) -> None:
@@ -53,6 +52,7 @@ def test_samples_import(path: Path, count: int, fmt: str) -> None:
     assert result.papers[0].sources[0].file == path.name
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "encode",
     [
@@ -73,6 +73,7 @@ def test_other_unicode_encodings_with_bom(tmp_path: Path, encode: object) -> Non
     assert result.papers[0].title.startswith("ELA:")  # no BOM glued to anything
 
 
+@pytest.mark.unit
 def test_parse_text_names_source(tmp_path: Path) -> None:
     result = parse_text(COMPACT.read_text(encoding="utf-8"), source_name="/x/today.txt")
     assert result.papers[0].sources[0].file == "today.txt"
@@ -81,36 +82,43 @@ def test_parse_text_names_source(tmp_path: Path) -> None:
 # -- bad input -------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_binary_png() -> None:
     assert "PNG image" in import_error(BAD / "image.png")
 
 
+@pytest.mark.unit
 def test_binary_nul_bytes() -> None:
     assert import_error(BAD / "nul-bytes.txt") == (
         "cannot import nul-bytes.txt: it is a binary file, not a Daily Papers listing or BibTeX"
     )
 
 
+@pytest.mark.unit
 def test_binary_control_characters(tmp_path: Path) -> None:
     path = tmp_path / "noise.dat"
     path.write_bytes(bytes(range(1, 32)) * 20 + b"some words")
     assert "binary file" in import_error(path)
 
 
+@pytest.mark.unit
 def test_pdf_is_named(tmp_path: Path) -> None:
     path = tmp_path / "notes.pdf"
     path.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n")
     assert "PDF document" in import_error(path)
 
 
+@pytest.mark.unit
 def test_empty() -> None:
     assert import_error(BAD / "empty.txt").endswith("the file is empty")
 
 
+@pytest.mark.unit
 def test_whitespace_only() -> None:
     assert import_error(BAD / "whitespace.txt").endswith("only whitespace")
 
 
+@pytest.mark.unit
 def test_latin1_names_byte_offset() -> None:
     data = (BAD / "latin1.txt").read_bytes()
     message = import_error(BAD / "latin1.txt")
@@ -119,33 +127,39 @@ def test_latin1_names_byte_offset() -> None:
     assert f"byte 0xe9 at offset {offset}" in message
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("name", ["papers.csv", "script.py"])
 def test_unknown_format(name: str) -> None:
     assert "unknown format" in import_error(BAD / name)
 
 
+@pytest.mark.unit
 def test_unknown_format_name() -> None:
     with pytest.raises(ImportFormatError, match="unknown format 'ris'"):
         parse_file(BLANK, "ris")
 
 
+@pytest.mark.unit
 def test_missing_file_and_directory(tmp_path: Path) -> None:
     assert import_error(tmp_path / "nope.txt").endswith("no such file")
     (tmp_path / "folder").mkdir()
     assert import_error(tmp_path / "folder").endswith("a directory, not a file")
 
 
+@pytest.mark.unit
 def test_listing_forced_as_dailypapers_with_no_papers() -> None:
     message = import_error(BAD / "script.py", "dailypapers")
     assert "no papers found" in message
 
 
+@pytest.mark.unit
 def test_only_header_chrome(tmp_path: Path) -> None:
     path = tmp_path / "header.txt"
     path.write_text("new\n\nSubscribe\n\nbyAK and the research community\n\nMar 11\n")
     assert import_error(path).endswith("no papers found")
 
 
+@pytest.mark.unit
 def test_truncated_listing_is_refused_whole() -> None:
     """The last title lost its abstract: the file was cut, so nothing is imported."""
     message = import_error(BAD / "truncated-listing.txt")
@@ -153,6 +167,7 @@ def test_truncated_listing_is_refused_whole() -> None:
     assert "nothing was imported" in message
 
 
+@pytest.mark.unit
 def test_a_stray_title_mid_listing_is_not_truncation() -> None:
     text = BLANK.read_text(encoding="utf-8").replace(
         "\nOutRank:", "\nA Stray Title Line\n\nOutRank:", 1
@@ -162,6 +177,7 @@ def test_a_stray_title_mid_listing_is_not_truncation() -> None:
     assert [f.reason.startswith("title without") for f in result.failures] == [True]
 
 
+@pytest.mark.unit
 def test_truncated_inside_a_character() -> None:
     message = import_error(BAD / "truncated-mid-char.txt")
     assert "truncated" in message and "middle of a character" in message
@@ -170,6 +186,7 @@ def test_truncated_inside_a_character() -> None:
 # -- sniffing --------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_sniff() -> None:
     assert sniff_format("% refs\n@Article{a,\n title={X}}\n") == "bibtex"
     assert sniff_format("  @inproceedings ( b, title = {Y} )") == "bibtex"
@@ -182,6 +199,7 @@ def test_sniff() -> None:
     assert sniff_format("a,b,c\n1,2,3\n") == ""
 
 
+@pytest.mark.unit
 def test_markdown_notes_are_not_a_listing() -> None:
     prose = "This is a long paragraph of notes about papers, " * 8
     text = f"# Reading notes\n\n- item one\n- item two\n\n```python\nx = 1\n```\n\n{prose}\n"
@@ -193,6 +211,7 @@ def test_markdown_notes_are_not_a_listing() -> None:
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@pytest.mark.unit
 @FUZZ
 @given(text=st.text(max_size=3000), fmt=st.sampled_from(["auto", "dailypapers", "bibtex"]))
 def test_fuzz_text(text: str, fmt: str) -> None:
@@ -225,6 +244,7 @@ _LINES = st.sampled_from(
 )
 
 
+@pytest.mark.unit
 @FUZZ
 @given(lines=st.lists(st.one_of(_LINES, st.text(max_size=200)), max_size=60))
 def test_fuzz_listing_shapes(lines: list[str]) -> None:
@@ -242,6 +262,7 @@ def test_fuzz_listing_shapes(lines: list[str]) -> None:
         assert any(paper.title in decode_listing_text(line) for line in stripped)
 
 
+@pytest.mark.unit
 @FUZZ
 @given(data=st.binary(max_size=3000))
 def test_fuzz_bytes(data: bytes) -> None:
@@ -254,6 +275,7 @@ def test_fuzz_bytes(data: bytes) -> None:
             assert str(exc).startswith("cannot import fuzz.bin: ")
 
 
+@pytest.mark.unit
 @FUZZ
 @given(cut=st.integers(min_value=1, max_value=20_000))
 def test_fuzz_truncated_sample(cut: int) -> None:
@@ -271,6 +293,7 @@ def test_fuzz_truncated_sample(cut: int) -> None:
 # -- speed -----------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_ten_thousand_paper_file_parses_completely(tmp_path: Path) -> None:
     full = COMPACT.read_text(encoding="utf-8")
     body = full.split("\n", 2)[2].removeprefix("Subscribe")
@@ -283,27 +306,32 @@ def test_ten_thousand_paper_file_parses_completely(tmp_path: Path) -> None:
 # -- the BibTeX route ------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_truncated_bibtex_is_refused_whole() -> None:
     message = import_error(BAD / "truncated.bib")
     assert "looks truncated (line 7" in message and "nothing was imported" in message
 
 
+@pytest.mark.unit
 def test_bibtex_with_a_broken_entry_mid_file_keeps_the_others() -> None:
     result = parse_file(DATA / "broken-middle.bib")
     assert [p.key for p in result.papers] == ["good2019first", "good2021third"]
     assert [f.line for f in result.failures] == [7]
 
 
+@pytest.mark.unit
 def test_bibtex_where_nothing_parses(tmp_path: Path) -> None:
     path = tmp_path / "broken.bib"
     path.write_text("@article{a,\n  title = {Never closed\n")
     assert "no BibTeX entries found" in import_error(path)
 
 
+@pytest.mark.unit
 def test_listing_forced_as_bibtex() -> None:
     assert "no BibTeX entries found" in import_error(BLANK, "bibtex")
 
 
+@pytest.mark.unit
 def test_parsers_flag_entries_cut_off_by_the_end_of_input() -> None:
     from readinglist.core.importers.bibtex import parse_bibtex
     from readinglist.core.importers.dailypapers import parse_dailypapers
@@ -383,6 +411,7 @@ def _feed(target: int | str, block: bytes, times: int | None = None) -> threadin
     return thread
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("existing", [False, True], ids=["new-library", "existing-library"])
 @pytest.mark.parametrize(
     "command",
@@ -405,6 +434,7 @@ def test_dev_zero_is_refused_in_bounded_memory(
     assert (db.read_bytes() if db.exists() else None) == before
 
 
+@pytest.mark.process
 def test_endless_entries_on_stdin_are_refused_at_the_limit(tmp_path: Path) -> None:
     """``yes '@misc{a, title={t}}' | readinglist import -`` is refused once it holds more
     than READINGLIST_MAX_IMPORT_BYTES, with the limit named; nothing is written."""
@@ -422,6 +452,7 @@ def test_endless_entries_on_stdin_are_refused_at_the_limit(tmp_path: Path) -> No
     assert not db.exists()
 
 
+@pytest.mark.process
 @pytest.mark.parametrize(
     ("fmt", "why"),
     [
@@ -445,6 +476,7 @@ def test_a_source_where_no_entry_starts_is_refused_after_64_mib(
     assert not db.exists()
 
 
+@pytest.mark.process
 def test_a_fifo_that_ends_is_imported(tmp_path: Path) -> None:
     fifo = tmp_path / "refs.fifo"
     os.mkfifo(fifo)
@@ -456,6 +488,7 @@ def test_a_fifo_that_ends_is_imported(tmp_path: Path) -> None:
     assert proc.stdout == f"{fifo}: 14 added, 0 merged, 0 skipped, 0 failed\n"
 
 
+@pytest.mark.process
 def test_process_substitution_dev_fd_is_imported(tmp_path: Path) -> None:
     """``readinglist import <(zcat refs.bib.gz)``: the shell passes ``/dev/fd/N``."""
     db = tmp_path / "library.json"
@@ -470,6 +503,7 @@ def test_process_substitution_dev_fd_is_imported(tmp_path: Path) -> None:
     assert proc.stdout == f"/dev/fd/{read}: 267 added, 0 merged, 0 skipped, 0 failed\n"
 
 
+@pytest.mark.unit
 def test_a_fifo_is_read_whole_across_many_chunks(tmp_path: Path) -> None:
     """A pipe hands its bytes over a little at a time: all of them, in order, are read."""
     from readinglist.core.importers.source import CHUNK_BYTES, read_path
@@ -505,6 +539,7 @@ def _read(data: bytes, fmt: str = "auto", step: int = 1 << 30, **limits: int) ->
     return read_stream(Trickle(data, step), fmt, "in.txt", **limits)  # type: ignore[arg-type]
 
 
+@pytest.mark.unit
 def test_a_file_larger_than_the_limit_is_refused_unread(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -530,6 +565,7 @@ def test_a_file_larger_than_the_limit_is_refused_unread(
     assert f"holds more than {len(entries)} bytes" in import_error(tmp_path / "over.bib")
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("raw", "limit"),
     [("", 2 << 30), ("1000", 1000), ("64k", 64 << 10), ("4G", 4 << 30), (" 3 GiB ", 3 << 30)],
@@ -543,6 +579,7 @@ def test_the_limit_is_set_by_the_environment(
     assert import_limit() == limit
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("raw", ["lots", "0", "-5", "1.5G", "4X"])
 def test_a_limit_that_is_not_a_size_is_one_line(cli: Any, tmp_path: Path, raw: str) -> None:
     result = cli(
@@ -557,6 +594,7 @@ def test_a_limit_that_is_not_a_size_is_one_line(cli: Any, tmp_path: Path, raw: s
     assert not (tmp_path / "library.json").exists()
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("step", [100, 1 << 30], ids=["trickled", "at-once"])
 def test_an_entry_start_is_looked_for_in_every_stretch_of_the_input(step: int) -> None:
     """No entry can start in a long stretch without an '@' (BibTeX) or a line break (a
@@ -583,6 +621,7 @@ def test_an_entry_start_is_looked_for_in_every_stretch_of_the_input(step: int) -
     assert _read(b"x" * 999 + b"\n" + b"x" * 999, "auto", step, gap=1000)
 
 
+@pytest.mark.unit
 def test_the_binary_check_is_the_same_whether_read_whole_or_not() -> None:
     """A source is refused as binary from its first 64 KiB, which is all the check of
     the whole input looks at: text with NUL bytes after them is still text."""

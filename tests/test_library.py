@@ -89,22 +89,44 @@ def test_a_storage_keeps_encoded_lines_only_from_its_second_write_on(tmp_path: P
 
     path = tmp_path / "x.json"
     storage = AtomicJSONStorage(path)
-    data = {"papers": {"b": {"title": "b"}, "a": {"title": "a"}}, "_meta": {"1": {}}}
+    data = {"notes": {"b": {"title": "b"}, "a": {"title": "a"}}, "_meta": {"1": {}}}
     storage.write(data)
     assert path.read_bytes() == b"".join(dump_library(data))
     # Nothing was kept by the first write: even a change nobody announced is written.
-    data["papers"]["a"]["title"] = "a2"
+    data["notes"]["a"]["title"] = "a2"
     storage.write(data)
     assert path.read_bytes() == b"".join(dump_library(data))
     # The second write kept its lines: a change is encoded once forgotten, and a kept
     # line is reused as it is.
-    data["papers"]["b"]["title"] = "b2"
-    storage.forget("papers", ["b"])
-    data["papers"]["a"]["title"] = "a3"
+    data["notes"]["b"]["title"] = "b2"
+    storage.forget("notes", ["b"])
+    data["notes"]["a"]["title"] = "a3"
     storage.write(data)
     assert parse_library_bytes(path.read_bytes(), Path("x")) == {
-        "papers": {"a": {"title": "a2"}, "b": {"title": "b2"}},
+        "notes": {"a": {"title": "a2"}, "b": {"title": "b2"}},
         "_meta": {"1": {}},
+    }
+
+
+def test_the_papers_written_are_read_back_from_the_file_not_held(tmp_path: Path) -> None:
+    """Once written, the papers table is read from the file as it is needed (each
+    line checked): an import of 150k papers does not keep its 150k documents, and
+    the next write copies the unchanged lines instead of encoding them again."""
+    from readinglist.core.library.fileformat import LineTable
+    from readinglist.core.library.tinystore import AtomicJSONStorage
+
+    path = tmp_path / "x.json"
+    storage = AtomicJSONStorage(path)
+    data = {"_meta": {"1": {}}, "papers": {"b": {"title": "b"}, "a": {"title": "a"}}}
+    storage.write(data)
+    held = storage.read()
+    assert held is not None and isinstance(held["papers"], LineTable)
+    assert held["papers"].where("a") is not None  # a line in the file, not a document
+    held["papers"]["a"]["title"] = "a2"  # (decoded when asked for, then written anew)
+    storage.write(held)
+    assert parse_library_bytes(path.read_bytes(), Path("x")) == {
+        "_meta": {"1": {}},
+        "papers": {"a": {"title": "a2"}, "b": {"title": "b"}},
     }
 
 

@@ -101,7 +101,7 @@ def is_our_temp(entry: str, name: str) -> bool:
     return len(token) == 16 and all(c in "0123456789abcdef" for c in token)
 
 
-def _write_all(fd: int, payload: bytes | Iterable[bytes]) -> None:
+def _write_all(fd: int, payload: bytes | Iterable[bytes | memoryview]) -> None:
     with os.fdopen(fd, "wb", buffering=1 << 20, closefd=False) as handle:
         if isinstance(payload, bytes):
             handle.write(payload)
@@ -110,14 +110,14 @@ def _write_all(fd: int, payload: bytes | Iterable[bytes]) -> None:
         handle.flush()
 
 
-def _whole(payload: bytes | Iterable[bytes]) -> bytes | list[bytes]:
+def _whole(payload: bytes | Iterable[bytes | memoryview]) -> bytes | list[bytes | memoryview]:
     """Every chunk made before a byte is written in place: chunks made as they are
     written (see ``storage.dump_library``) could fail half-way, with no old file to
     keep."""
     return payload if isinstance(payload, bytes) else list(payload)
 
 
-def write_bytes_safely(path: Path, payload: bytes | Iterable[bytes]) -> None:
+def write_bytes_safely(path: Path, payload: bytes | Iterable[bytes | memoryview]) -> None:
     """Write ``payload`` (bytes, or chunks in order) to ``path`` as described above.
 
     Raises :class:`WriteRefused` (a ``PermissionError``) when the target may not be
@@ -149,7 +149,7 @@ def write_bytes_safely(path: Path, payload: bytes | Iterable[bytes]) -> None:
     _replace(target.path, payload, st)
 
 
-def _write_in_place(path: Path, payload: bytes | Iterable[bytes]) -> None:
+def _write_in_place(path: Path, payload: bytes | Iterable[bytes | memoryview]) -> None:
     """A device or FIFO: open it for writing (a FIFO waits for its reader) and write."""
     payload = _whole(payload)
     fd = os.open(path, os.O_WRONLY | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
@@ -159,7 +159,9 @@ def _write_in_place(path: Path, payload: bytes | Iterable[bytes]) -> None:
         os.close(fd)
 
 
-def _replace(path: Path, payload: bytes | Iterable[bytes], old: os.stat_result | None) -> None:
+def _replace(
+    path: Path, payload: bytes | Iterable[bytes | memoryview], old: os.stat_result | None
+) -> None:
     directory = path.parent
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     while True:

@@ -84,7 +84,7 @@ from readinglist.core.vocab import Vocabulary
 
 __all__ = ["Hit", "SearchIndex", "SearchResults"]
 
-STATE_VERSION = 1  # of SearchIndex.state(); a saved state of another version is not read
+STATE_VERSION = 2  # of SearchIndex.state(); a saved state of another version is not read
 
 _CLASSES = 5
 _VOCAB_OF = {TITLE: 0, AUTHOR: 0, TAG: 0, BODY: 1, KEY: 2}
@@ -213,7 +213,7 @@ class _Postings(defaultdict[str, "array[int]"]):
             return 0
         return self._ends[i] - (self._ends[i - 1] if i else 0)
 
-    def packed(self) -> tuple[list[str], bytes, bytes]:
+    def packed(self) -> tuple[list[str], array[int], array[int]]:
         """What :func:`_pack_postings` makes, from the saved arrays as they are and
         the few terms made into ordinary entries since (changed or not), without
         making every term's array."""
@@ -246,7 +246,7 @@ class _Postings(defaultdict[str, "array[int]"]):
                 out_terms.append(term)
                 out_ends.append(len(out_flat))
         copy_saved(len(terms))
-        return out_terms, out_ends.tobytes(), out_flat.tobytes()
+        return out_terms, out_ends, out_flat
 
     def __missing__(self, term: str) -> array[int]:
         found = self._restore(term)
@@ -303,8 +303,9 @@ def _size(postings: dict[str, array[int]], term: str) -> int:
     return len(found) if found is not None else 0
 
 
-def _pack_postings(postings: dict[str, array[int]]) -> tuple[list[str], bytes, bytes]:
-    """(sorted terms, end offsets, every term's postings end to end) for :class:`_Postings`."""
+def _pack_postings(postings: dict[str, array[int]]) -> tuple[list[str], array[int], array[int]]:
+    """(sorted terms, end offsets, every term's postings end to end) for :class:`_Postings`
+    (new arrays, which marshal writes as bytes: no copy of tens of megabytes)."""
     if isinstance(postings, _Postings) and not postings._whole:
         return postings.packed()
     terms = sorted(term for term, slots in postings.items() if slots)
@@ -313,18 +314,18 @@ def _pack_postings(postings: dict[str, array[int]]) -> tuple[list[str], bytes, b
     for term in terms:
         flat.extend(postings[term])
         ends.append(len(flat))
-    return terms, ends.tobytes(), flat.tobytes()
+    return terms, ends, flat
 
 
-def _unpack_postings(packed: tuple[list[str], bytes, bytes]) -> _Postings:
-    terms, ends_bytes, flat_bytes = packed
-    ends, flat = array("q"), array("i")
-    ends.frombytes(ends_bytes)
-    flat.frombytes(flat_bytes)
-    return _Postings(terms, ends, flat)
+def _unpack_postings(packed: tuple[list[str], bytes | array[int], bytes | array[int]]) -> _Postings:
+    terms, ends, flat = packed
+    return _Postings(terms, _ints("q", ends), _ints("i", flat))
 
 
-def _ints(kind: str, data: bytes) -> array[int]:
+def _ints(kind: str, data: bytes | array[int]) -> array[int]:
+    """The array ``data`` holds (an array of that kind read back is taken as it is)."""
+    if isinstance(data, array) and data.typecode == kind:
+        return data
     values = array(kind)
     values.frombytes(data)
     return values
@@ -419,44 +420,53 @@ class SearchIndex:
     def __len__(self) -> int:
         return len(self._slot_of)
 
+    @property
+    def fields(self) -> frozenset[str]:
+        """The paper fields searched."""
+        return self._fields
+
     def state(self) -> tuple[Any, ...]:
         """Everything the index holds but the papers themselves, as plain values
         (strings, numbers, bytes, lists, dicts), for :meth:`from_state`. Indexes the
         abstracts first if they wait."""
+        return tuple(self.state_parts())
+
+    def state_parts(self) -> Iterator[Any]:
+        """The parts of :meth:`state` one at a time, each made when asked for: a
+        caller saving them one by one never holds more than one part's copy (the
+        postings of one field class are tens of megabytes at 150k papers). Hold
+        nothing that changes the index while iterating."""
         self.index_abstracts()
         with self._lock:
-            return (
-                STATE_VERSION,
-                sorted(self._fields),
-                self._cap,
-                self._ids,
-                self._added,
-                self._seq.tobytes(),
-                self._next_seq,
-                *(
-                    bytes(b)
-                    for b in (
-                        self._alive,
-                        self._years,
-                        self._status,
-                        self._flags,
-                        self._title_words,
-                        self._rating,
-                        self._priority,
-                    )
-                ),
-                [_pack_postings(postings) for postings in self._postings],
-                {tag: slots.tobytes() for tag, slots in self._tags.items()},
-                {key: slots.tobytes() for key, slots in self._sources.items()},
-                {letter: bytes(levels) for letter, levels in self._letters.items()},
-                self._keys,
-                _pack_postings(self._key_slots),
-                [vocab.state() for vocab in self._vocabs],
-                self._order_asc,
-                self._tie_keys,
-                self._tie_slots,
-                self._dead,
-            )
+            yield STATE_VERSION
+            yield sorted(self._fields)
+            yield self._cap
+            yield self._ids
+            yield self._added
+            yield self._seq.tobytes()
+            yield self._next_seq
+            for buffer in (
+                self._alive,
+                self._years,
+                self._status,
+                self._flags,
+                self._title_words,
+                self._rating,
+                self._priority,
+            ):
+                yield bytes(buffer)
+            for postings in self._postings:
+                yield _pack_postings(postings)
+            yield {tag: slots.tobytes() for tag, slots in self._tags.items()}
+            yield {key: slots.tobytes() for key, slots in self._sources.items()}
+            yield {letter: bytes(levels) for letter, levels in self._letters.items()}
+            yield self._keys
+            yield _pack_postings(self._key_slots)
+            yield [vocab.state() for vocab in self._vocabs]
+            yield self._order_asc
+            yield self._tie_keys
+            yield self._tie_slots
+            yield self._dead
 
     @classmethod
     def from_state(cls, state: tuple[Any, ...], load: Callable[[str], Paper]) -> SearchIndex:
@@ -479,7 +489,7 @@ class SearchIndex:
             title_word_counts,
             rating,
             priority,
-            postings,
+            *postings,
             tags,
             sources,
             letters,
@@ -491,6 +501,8 @@ class SearchIndex:
             tie_slots,
             dead,
         ) = state
+        if len(postings) != _CLASSES:
+            raise ValueError("a search index whose parts do not fit together")
         index = cls.__new__(cls)
         index._fields = frozenset(fields)
         index._lock = threading.RLock()

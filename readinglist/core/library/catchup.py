@@ -194,12 +194,13 @@ class SavedView:
 
     def save(self) -> bool:
         """Save the index as it now is (caught up), for the file version read."""
-        state = self.index.state()
-        ids: list[str] = state[3]
+        self.index.index_abstracts()
+        ids = self.index.slot_ids()
         return write_saved(
             self.path,
             self.signature,
-            state,
+            self.index.fields,
+            self.index.state_parts(),
             [self._line_of(pid) if pid else None for pid in ids],
             self._keys,
             {name: bibfile.to_doc() for name, bibfile in self.bibfiles.items()},

@@ -344,7 +344,8 @@ def dump_library(
     (:meth:`AtomicJSONStorage.forget`).
 
     A :class:`LineTable`'s unchanged lines are copied from the file it was read
-    from; ``placed`` then receives where each of its lines lies in the new file.
+    from. ``placed`` receives where each line of the papers table lies in the new
+    file (for a :class:`LineTable` of it).
     """
     dumps = orjson.dumps
     end = b"\n  " + dumps(END_MARK) + b": {}\n}"
@@ -360,12 +361,16 @@ def dump_library(
             at += len(end)
             continue
         lines_of = cache.setdefault(table, {}) if cache is not None else None
+        places = placed if placed is not None and table == PAPERS_TABLE else None
+        crc32 = zlib.crc32
         for doc_id in sorted(docs):
             line = None if lines_of is None else lines_of.get(doc_id)
             if line is None:
                 line = b"\n  " + dumps(doc_id) + b": " + dumps(docs[doc_id]) + b","
                 if lines_of is not None:
                     lines_of[doc_id] = line
+            if places is not None:
+                places[doc_id] = (at + 1, len(line) - 1, crc32(memoryview(line)[1:]))
             at += len(line)
             yield line
         yield end

@@ -19,7 +19,7 @@ from pathlib import Path
 from ..model import BibFile, Paper
 from ..search import SearchIndex
 from .catchup import RESAVE_AFTER, SavedView, open_view
-from .fileformat import Signature
+from .fileformat import Line, Signature
 from .savedindex import Capture, index_path
 from .store import Transition
 
@@ -118,19 +118,32 @@ class Indexer:
         return index_path(self.path).is_file()
 
     def capture(
-        self, signature: Signature | None, keys: Mapping[str, str], bibfiles: Mapping[str, BibFile]
+        self,
+        signature: Signature | None,
+        keys: Mapping[str, str],
+        bibfiles: Mapping[str, BibFile],
+        *,
+        lines: Mapping[str, Line] | None = None,
+        stream: bool = False,
     ) -> Capture | None:
         """What saving the index needs; take it where nothing changes the library
-        meanwhile (under its lock). None when there is nothing to save."""
-        if signature is None or self.index is None:
+        meanwhile (under its lock). ``stream``: the state is made part by part as it
+        is written, which must then happen at once, still under the lock (at 150k
+        papers a copy of the whole state is ~300 MB more). ``lines``: where each
+        paper's line lies in the file, if known. None when there is nothing to save."""
+        index = self.index
+        if signature is None or index is None:
             return None
-        state = self.index.state()
+        index.index_abstracts()
+        ids = list(index.slot_ids())
+        state = index.state_parts() if stream else index.state()
         held: dict[str, list[str]] = {}
         for key, paper_id in keys.items():
             held.setdefault(paper_id, []).append(key)
-        joined = ["\0".join(held.get(paper_id, ())) if paper_id else "" for paper_id in state[3]]
+        joined = ["\0".join(held.get(paper_id, ())) if paper_id else "" for paper_id in ids]
         docs = {name: bibfile.to_doc() for name, bibfile in bibfiles.items()}
-        return Capture(self.path, signature, state, joined, docs)
+        fields = tuple(sorted(index.fields))
+        return Capture(self.path, signature, fields, state, ids, joined, docs, lines)
 
 
 __all__ = ["RESAVE_AFTER", "Indexer", "searched_changes", "unsearched"]

@@ -446,7 +446,17 @@ class Library:
                 if view is not None:
                     view.close()
                 self._indexer.build(self._store.papers.values())
-        self.save_index()
+        self.index  # noqa: B018 (what this transaction changed, told)
+        taken = self._indexer.capture(
+            self._store.signature,
+            self._store.keys,
+            self._store.bibfiles,
+            lines=self._store.written_lines(),
+            stream=True,  # (written at once: the library is held)
+        )
+        self._indexer.outdated = False
+        if taken is not None:
+            taken.write()
 
     def _record(self, entry: Entry) -> None:
         """Keep ``entry`` for the history, written when the transaction's change is."""

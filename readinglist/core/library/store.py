@@ -206,6 +206,16 @@ class PaperStore:
                 self.storage.invalidate()  # a file we could not read is never written
                 raise
 
+    def written_lines(self) -> dict[str, tuple[int, int, int]] | None:
+        """Where each paper's line lies in the file as last written or read here,
+        when every paper is still as it is there (else None)."""
+        data = self.storage.held
+        table = None if data is None else data.get(PAPERS_TABLE)
+        if not isinstance(table, LineTable) or table.signature != self.storage.signature:
+            return None
+        lines = table.lines()
+        return lines if len(lines) == len(table) else None
+
     @property
     def signature(self) -> Signature | None:
         """The library file's (inode, size, mtime) as last read or written here."""
