@@ -23,6 +23,9 @@ def _progress_printer() -> Callable[[int, int], None] | None:
         return None
 
     def show(done: int, total: int) -> None:
+        if not total:  # (a file still being read: how many so far)
+            print(f"\rimporting {done}", end="", file=sys.stderr, flush=True)
+            return
         end = "\n" if done == total else ""
         print(f"\rimporting {done}/{total}", end=end, file=sys.stderr, flush=True)
 
@@ -47,6 +50,37 @@ def _parse_input(name: str, fmt: str) -> ParseResult:
     if name == "-":
         return parse_stream(sys.stdin.buffer, fmt, "stdin")
     return parse_file(Path(name), fmt)
+
+
+# A file this large is parsed in a child process while the import plans and indexes
+# the papers read so far (see core.importers.background).
+BACKGROUND_AFTER = 4 << 20
+
+
+def _large_file(name: str) -> bool:
+    path = Path(name)
+    try:
+        return path.is_file() and path.stat().st_size >= BACKGROUND_AFTER
+    except OSError:
+        return False
+
+
+def _import_in_background(
+    env: Env, name: str, fmt: str, tags: tuple[str, ...], tag_existing: bool
+) -> int:
+    from ..core.importers import parse_file
+    from ..core.importers.background import BackgroundParse
+
+    parse = BackgroundParse(lambda emit: parse_file(Path(name), fmt, emit=emit))
+    library = env.library(whole=True)  # (matching duplicates reads every paper)
+    progress = _progress_printer()
+    report, result = library.import_background(
+        parse, tags=tags, tag_existing=tag_existing, progress=progress
+    )
+    if progress is not None:
+        print(file=sys.stderr)  # (ends the progress line)
+    _report(name, report, result)
+    return EXIT_OK
 
 
 def _day_url(name: str) -> bool:
@@ -100,6 +134,9 @@ def cmd_import(
     # Parse everything first: one bad file or date means nothing is written.
     wanted = list(days) + [name for name in files if _day_url(name)]
     dates = list(dict.fromkeys(parse_day(text) for text in wanted))
+    if not dates and len(files) == 1 and _large_file(files[0]):
+        # One large file: parsed on another core while the import indexes it.
+        return _import_in_background(env, files[0], fmt, tags, tag_existing)
     parsed = [(name, _parse_input(name, fmt)) for name in files if not _day_url(name)]
     fetched: list[tuple[str, list[Paper]]] = []
     if dates:

@@ -576,12 +576,17 @@ class SearchIndex:
         """True once every paper's abstract and notes are indexed."""
         return self._pending_done >= len(self._pending)
 
-    def add_many(self, papers: Iterable[Paper], *, defer_abstracts: bool = False) -> None:
+    def add_many(
+        self, papers: Iterable[Paper], *, defer_abstracts: bool = False, finish: bool = True
+    ) -> None:
         """Index many papers at once (one vocabulary sort, one ordering pass);
-        ``defer_abstracts`` leaves their abstracts to :meth:`index_abstracts`."""
+        ``defer_abstracts`` leaves their abstracts to :meth:`index_abstracts`. Without
+        ``finish``, papers come in several batches (as a file is parsed): sorting and
+        the vocabularies wait for :meth:`finish_bulk`, and nothing may search until
+        then."""
         with self._lock:
             batch = list(papers)
-            bulk = len(batch) > 64
+            bulk = len(batch) > 64 or not finish
             # A bulk build creates millions of small objects; without this the
             # cyclic collector rescans them over and over (3x slower at 100k).
             collecting = gc.isenabled() and bulk
@@ -595,11 +600,17 @@ class SearchIndex:
                     else:
                         self._insert(paper, self._next_seq, memo, bulk=bulk, defer=defer_abstracts)
                         self._next_seq += 1
-                if bulk:
+                if bulk and finish:
                     self._finish_bulk()
             finally:
                 if collecting:
                     gc.enable()
+            self._changed()
+
+    def finish_bulk(self) -> None:
+        """End batches added without ``finish`` (see :meth:`add_many`)."""
+        with self._lock:
+            self._finish_bulk()
             self._changed()
 
     def _insert(
@@ -866,6 +877,11 @@ class SearchIndex:
         self._ids[slot] = ""
         self._dead += 1
 
+    def _holds(self, paper: Paper) -> bool:
+        """Whether this very paper is indexed already (added while it was imported)."""
+        slot = self._slot_of.get(paper.id)
+        return slot is not None and self._papers._items[slot] is paper
+
     def _compact_if_worth_it(self) -> None:
         if self._dead > 1000 and self._dead * 4 > len(self._papers):
             self._compact()
@@ -882,7 +898,7 @@ class SearchIndex:
             for before, after, held in changes:
                 slot = None if before is None else self._slot_of.get(before.id)
                 if slot is None or before is None:
-                    if after is not None:
+                    if after is not None and not self._holds(after):
                         added.append(after)
                     continue
                 self._papers[slot] = before  # (a slot not read yet holds an id)

@@ -14,7 +14,7 @@ from typing import BinaryIO
 
 from ..errors import ImportFormatError
 from . import chunks
-from .base import ImportFailure, ParseResult
+from .base import Emit, ImportFailure, ParseResult
 from .dailypapers import parse_dailypapers
 from .sniff import (
     EXPECTED,
@@ -104,7 +104,9 @@ def _parse_bibtex(text: str, source_name: str, label: str) -> ParseResult:
         raise fail(label, f"the BibTeX could not be read: {reason}") from exc
 
 
-def _parse_pieces(data: bytes, label: str, size: int | None = None) -> ParseResult:
+def _parse_pieces(
+    data: bytes, label: str, size: int | None = None, *, emit: Emit | None = None
+) -> ParseResult:
     """Large BibTeX read piece by piece, checked as :func:`parse_bytes` checks the
     whole text, in the same order, with the same errors (see :mod:`.chunks`).
 
@@ -132,7 +134,7 @@ def _parse_pieces(data: bytes, label: str, size: int | None = None) -> ParseResu
         raise fail(name, "BibTeX import is not available in this installation") from None
     try:
         result = parse_bibtex_pieces(
-            itertools.chain([first], pieces), label, hide_escapes=hide, hidden=hide
+            itertools.chain([first], pieces), label, hide_escapes=hide, hidden=hide, emit=emit
         )
     except ImportFormatError:
         raise
@@ -143,14 +145,16 @@ def _parse_pieces(data: bytes, label: str, size: int | None = None) -> ParseResu
     return _checked_result(result, FORMAT_BIBTEX, name)
 
 
-def parse_file(path: Path, fmt: str = "auto") -> ParseResult:
+def parse_file(path: Path, fmt: str = "auto", *, emit: Emit | None = None) -> ParseResult:
     """Read ``path`` (a file, FIFO or device; any common text encoding) and parse it.
 
     It is read in bounded memory (see :mod:`.source`): an input that never ends, or
-    in which no entry can start, is refused before it fills the memory."""
+    in which no entry can start, is refused before it fills the memory. ``emit``
+    sees the papers of a large ``.bib`` file as they are read, a piece at a time
+    (they stay in the result too)."""
     path = Path(path)
     label = path.name or str(path)
-    return parse_bytes(read_path(path, fmt, label), fmt, label)
+    return parse_bytes(read_path(path, fmt, label), fmt, label, emit=emit)
 
 
 def parse_stream(stream: BinaryIO, fmt: str = "auto", label: str = "stdin") -> ParseResult:
@@ -159,12 +163,15 @@ def parse_stream(stream: BinaryIO, fmt: str = "auto", label: str = "stdin") -> P
     return parse_bytes(read_stream(stream, fmt, label), fmt, label)
 
 
-def parse_bytes(data: bytes, fmt: str = "auto", label: str = "input") -> ParseResult:
-    """Decode (any common text encoding; binary refused) and parse raw input."""
+def parse_bytes(
+    data: bytes, fmt: str = "auto", label: str = "input", *, emit: Emit | None = None
+) -> ParseResult:
+    """Decode (any common text encoding; binary refused) and parse raw input
+    (``emit``: see :func:`parse_file`)."""
     if not data:
         raise fail(label, "the file is empty")
     if fmt in ("auto", FORMAT_BIBTEX) and chunks.can_split(data):
-        return _parse_pieces(data, label)
+        return _parse_pieces(data, label, emit=emit)
     text, warning = decode_input(data, label)
     if warning:
         raise fail(label, f"the file looks truncated: {warning}; nothing was imported")

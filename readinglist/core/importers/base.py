@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..model import Paper
+
+# Hands over papers as a parser reads them (a large file's, a piece at a time).
+Emit = Callable[[list[Paper]], None]
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ import gc
 import logging
 import re
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from bibtexparser.entrypoint import parse_string
 from bibtexparser.model import (
@@ -435,6 +435,7 @@ def parse_bibtex_pieces(
     *,
     hide_escapes: bool = True,
     hidden: bool = False,
+    emit: Callable[[list[Paper]], None] | None = None,
 ) -> ParseResult:
     """:func:`parse_bibtex` of the text the ``pieces`` make together, read piece by
     piece so that a large file is never one string (nor one list of blocks) in memory.
@@ -445,7 +446,7 @@ def parse_bibtex_pieces(
     :mod:`.chunks`. ``hide_escapes`` must be false if any piece holds the private-use
     character :func:`_hide_brace_escapes` uses; ``hidden`` says the pieces come with
     their brace escapes hidden already. The result is the same as for the whole text
-    at once.
+    at once. ``emit`` is handed the papers of each piece once it is read.
     """
     # Parsing builds several objects per field and nothing cyclic: the cyclic garbage
     # collector would only rescan them over and over (a third of a 10k-entry import).
@@ -454,9 +455,14 @@ def parse_bibtex_pieces(
     try:
         reader = _Reader(source_name, hide_escapes and not hidden, hidden=hidden)
         pending: tuple[str, str] | None = None
+        papers = reader.result.papers
+        sent = 0
         for piece in pieces:
             if pending is not None:
                 reader.feed(*pending, last=False)
+                if emit is not None and len(papers) > sent:
+                    emit(papers[sent:])
+                    sent = len(papers)
             pending = piece
         if pending is not None:
             reader.feed(*pending, last=True)

@@ -90,6 +90,7 @@ class Indexer:
         if self.index is not None:
             return
         self.index = index
+        index.read_papers_with(self._read_paper)
         self._apply(touched)
 
     # -- changes ------------------------------------------------------------------------
