@@ -15,13 +15,17 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from .. import __version__
+from .base import (
+    COMPLETE_VAR,
+    EXIT_BAD_INPUT,
+    EXIT_NO_MATCH,
+    EXIT_OK,
+    EXIT_UNAVAILABLE,
+    library_path,
+)
 
-EXIT_OK, EXIT_NO_MATCH, EXIT_BAD_INPUT = 0, 1, 2
-EXIT_UNAVAILABLE = 3  # a metadata service could not be reached; nothing was written
-COMPLETE_VAR = "_READINGLIST_COMPLETE"
 # The cached help is click's rendering at 80 columns (click wraps at the terminal's
 # width up to 80): on a narrower terminal click renders it.
 HELP_WIDTH = 80
@@ -60,13 +64,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .app import cli
 
     return cli.main(args, prog_name="readinglist", standalone_mode=False)
-
-
-def library_path(db: str | None) -> Path:
-    """``--db`` beats ``READINGLIST_DB`` beats the user data dir."""
-    from ..core.library import default_library_path
-
-    return Path(db).expanduser() if db else default_library_path()
 
 
 __all__ = [

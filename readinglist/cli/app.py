@@ -14,7 +14,7 @@ import click
 
 from .. import __version__
 from ..core.errors import ReadinglistError
-from . import COMPLETE_VAR, EXIT_BAD_INPUT, EXIT_NO_MATCH, EXIT_OK
+from .base import COMPLETE_VAR, EXIT_BAD_INPUT, EXIT_NO_MATCH, EXIT_OK
 from .common import Env
 
 # Every command, in the order help and the README list them, and its module.

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from . import EXIT_BAD_INPUT, EXIT_NO_MATCH, EXIT_OK
+from .base import EXIT_BAD_INPUT, EXIT_NO_MATCH, EXIT_OK
 from .common import (
     Env,
     QueryCommand,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from . import EXIT_NO_MATCH, library_path
+from .base import EXIT_NO_MATCH, library_path
 from .complete import complete_keys, complete_query
 
 if TYPE_CHECKING:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from . import EXIT_NO_MATCH, EXIT_OK
+from .base import EXIT_NO_MATCH, EXIT_OK
 from .common import (
     Env,
     QueryCommand,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import EXIT_NO_MATCH, EXIT_OK
+from .base import EXIT_NO_MATCH, EXIT_OK
 from .common import Env, interactive, pass_env, warn
 from .complete import complete_keys
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from . import EXIT_BAD_INPUT, EXIT_OK
+from .base import EXIT_BAD_INPUT, EXIT_OK
 from .common import Env, pass_env, warn
 
 if TYPE_CHECKING:

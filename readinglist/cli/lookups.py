@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from . import EXIT_BAD_INPUT, EXIT_NO_MATCH, EXIT_OK, EXIT_UNAVAILABLE
+from .base import EXIT_BAD_INPUT, EXIT_NO_MATCH, EXIT_OK, EXIT_UNAVAILABLE
 from .common import Env, QueryCommand, key_option, no_match, pass_env, warn, write_stdout
 from .complete import complete_operands
 

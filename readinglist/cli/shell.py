@@ -22,7 +22,7 @@ from click.shell_completion import (
     split_arg_string,
 )
 
-from . import COMPLETE_VAR, EXIT_OK
+from .base import COMPLETE_VAR, EXIT_OK
 
 _BREAKS = (":", "=")
 
@@ -62,14 +62,12 @@ def register() -> None:
     add_completion_class(ReadinglistBash, "bash")
 
 
-def completion_script(shell: str, prog_name: str = "readinglist") -> str:
-    """The completion script for ``shell`` (bash, zsh or fish)."""
-    from .app import cli
-
+def completion_script(command: click.Command, shell: str, prog_name: str = "readinglist") -> str:
+    """The completion script of ``command`` for ``shell`` (bash, zsh or fish)."""
     register()
     complete_class = get_completion_class(shell)
     assert complete_class is not None
-    return complete_class(cli, {}, prog_name, COMPLETE_VAR).source()
+    return complete_class(command, {}, prog_name, COMPLETE_VAR).source()
 
 
 @click.command("completion")
@@ -80,5 +78,6 @@ def cmd_completion(shell: str) -> int:
     Add eval "$(readinglist completion bash)" to ~/.bashrc (zsh likewise), or
     readinglist completion fish | source to fish's config.
     """
-    click.echo(completion_script(shell), nl=False)
+    root = click.get_current_context().find_root().command
+    click.echo(completion_script(root, shell), nl=False)
     return EXIT_OK

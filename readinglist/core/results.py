@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 from typing import TYPE_CHECKING, overload
@@ -14,9 +15,17 @@ from readinglist.core.tokens import fold, folded_with_offsets, word_spans
 if TYPE_CHECKING:
     from readinglist.core.query import Sort
     from readinglist.core.ranking import WordMatch
-    from readinglist.core.search import Hit
 
 Span = tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One result: the paper, its score (0..1) and the title spans (start, end) to highlight."""
+
+    paper: Paper
+    score: float
+    title_spans: tuple[Span, ...]
 
 
 def title_spans(title: str, words: Sequence[WordMatch], phrases: Sequence[str]) -> tuple[Span, ...]:

@@ -34,7 +34,6 @@ from array import array
 from bisect import bisect_left, insort
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from functools import partial
 from itertools import repeat
 from typing import Any, overload
@@ -78,7 +77,7 @@ from readinglist.core.ranking import (
     scatter,
     tie_key,
 )
-from readinglist.core.results import RERANK_WINDOW, SearchResults, rerank, sort_papers
+from readinglist.core.results import RERANK_WINDOW, Hit, SearchResults, rerank, sort_papers
 from readinglist.core.tokens import TermMemo, fold
 from readinglist.core.vocab import Vocabulary
 
@@ -329,15 +328,6 @@ def _ints(kind: str, data: bytes | array[int]) -> array[int]:
     values = array(kind)
     values.frombytes(data)
     return values
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """One result: the paper, its score (0..1) and the title spans (start, end) to highlight."""
-
-    paper: Paper
-    score: float
-    title_spans: tuple[tuple[int, int], ...]
 
 
 class SearchIndex:

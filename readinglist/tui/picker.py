@@ -30,7 +30,7 @@ from ..core.config import DEFAULT_COLUMNS
 from ..core.errors import QueryError
 from ..core.library import Library
 from ..core.model import Paper
-from ..core.search import Hit
+from ..core.results import Hit
 from .widgets.paper_list import PaperList
 
 
