@@ -212,27 +212,30 @@ class _Postings(defaultdict[str, "array[int]"]):
             return 0
         return self._ends[i] - (self._ends[i - 1] if i else 0)
 
-    def packed(self) -> tuple[list[str], array[int], array[int]]:
+    def packed(self, *, copy: bool = True) -> tuple[list[str], array[int], array[int] | SlotRuns]:
         """What :func:`_pack_postings` makes, from the saved arrays as they are and
         the few terms made into ordinary entries since (changed or not), without
         making every term's array."""
         own = dict(dict.items(self))  # terms made into entries (a search, a change)
         for term in self._dropped:
             own.setdefault(term, array("i"))  # (an empty entry is left out)
-        terms, ends, flat = self._terms, self._ends, self._slots
+        terms, ends, flat = self._terms, self._ends, memoryview(self._slots)
         out_terms: list[str] = []
         out_ends = array("q")
-        out_flat = array("i")
+        runs: list[array[int] | memoryview] = []
+        total = 0  # slots in the runs so far
         done = 0  # saved terms copied so far
 
         def copy_saved(upto: int) -> None:
-            nonlocal done
+            nonlocal done, total
             if upto <= done:
                 return
-            base = len(out_flat) - (ends[done - 1] if done else 0)
-            out_flat.extend(flat[(ends[done - 1] if done else 0) : ends[upto - 1]])
+            start = ends[done - 1] if done else 0
+            runs.append(flat[start : ends[upto - 1]])
+            base = total - start
             out_terms.extend(terms[done:upto])
             out_ends.extend(end + base for end in ends[done:upto])
+            total += ends[upto - 1] - start
             done = upto
 
         for term in sorted(own):
@@ -241,11 +244,13 @@ class _Postings(defaultdict[str, "array[int]"]):
             if i < len(terms) and terms[i] == term:
                 done = i + 1  # replaced by its own entry
             if own[term]:
-                out_flat.extend(own[term])
+                runs.append(own[term])
+                total += len(own[term])
                 out_terms.append(term)
-                out_ends.append(len(out_flat))
+                out_ends.append(total)
         copy_saved(len(terms))
-        return out_terms, out_ends, out_flat
+        flat_runs = SlotRuns(runs)
+        return out_terms, out_ends, flat_runs.joined() if copy else flat_runs
 
     def __missing__(self, term: str) -> array[int]:
         found = self._restore(term)
@@ -302,18 +307,52 @@ def _size(postings: dict[str, array[int]], term: str) -> int:
     return len(found) if found is not None else 0
 
 
-def _pack_postings(postings: dict[str, array[int]]) -> tuple[list[str], array[int], array[int]]:
+class SlotRuns:
+    """Slot arrays meant end to end, left where they are: what a saved index writes
+    as one array without first copying tens of megabytes into one (see
+    :meth:`SearchIndex.state_parts`). Valid only while the index is not changed."""
+
+    typecode = "i"
+
+    def __init__(self, runs: list[array[int] | memoryview]) -> None:
+        self.runs = runs
+
+    def __len__(self) -> int:
+        return sum(map(len, self.runs))
+
+    def joined(self) -> array[int]:
+        flat = array("i")
+        for run in self.runs:
+            flat.frombytes(memoryview(run).cast("B"))
+        return flat
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, SlotRuns):
+            other = other.joined()
+        return self.joined() == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _pack_postings(
+    postings: dict[str, array[int]], *, copy: bool = True
+) -> tuple[list[str], array[int], array[int] | SlotRuns]:
     """(sorted terms, end offsets, every term's postings end to end) for :class:`_Postings`
-    (new arrays, which marshal writes as bytes: no copy of tens of megabytes)."""
+    (new arrays, which marshal writes as bytes; without ``copy``, the postings end to
+    end are the index's own arrays, not joined)."""
     if isinstance(postings, _Postings) and not postings._whole:
-        return postings.packed()
+        return postings.packed(copy=copy)
     terms = sorted(term for term, slots in postings.items() if slots)
     ends = array("q")
-    flat = array("i")
+    runs: list[array[int] | memoryview] = []
+    total = 0
     for term in terms:
-        flat.extend(postings[term])
-        ends.append(len(flat))
-    return terms, ends, flat
+        slots = postings[term]
+        runs.append(slots)
+        total += len(slots)
+        ends.append(total)
+    runs_of = SlotRuns(runs)
+    return terms, ends, runs_of.joined() if copy else runs_of
 
 
 def _unpack_postings(packed: tuple[list[str], bytes | array[int], bytes | array[int]]) -> _Postings:
@@ -419,13 +458,14 @@ class SearchIndex:
         """Everything the index holds but the papers themselves, as plain values
         (strings, numbers, bytes, lists, dicts), for :meth:`from_state`. Indexes the
         abstracts first if they wait."""
-        return tuple(self.state_parts())
+        return tuple(self.state_parts(copy=True))
 
-    def state_parts(self) -> Iterator[Any]:
+    def state_parts(self, *, copy: bool = False) -> Iterator[Any]:
         """The parts of :meth:`state` one at a time, each made when asked for: a
         caller saving them one by one never holds more than one part's copy (the
-        postings of one field class are tens of megabytes at 150k papers). Hold
-        nothing that changes the index while iterating."""
+        postings of one field class are tens of megabytes at 150k papers). Without
+        ``copy`` the postings end to end are the index's own arrays
+        (:class:`SlotRuns`): change nothing in the index while using them."""
         self.index_abstracts()
         with self._lock:
             yield STATE_VERSION
@@ -446,12 +486,12 @@ class SearchIndex:
             ):
                 yield bytes(buffer)
             for postings in self._postings:
-                yield _pack_postings(postings)
+                yield _pack_postings(postings, copy=copy)
             yield {tag: slots.tobytes() for tag, slots in self._tags.items()}
             yield {key: slots.tobytes() for key, slots in self._sources.items()}
             yield {letter: bytes(levels) for letter, levels in self._letters.items()}
             yield self._keys
-            yield _pack_postings(self._key_slots)
+            yield _pack_postings(self._key_slots, copy=copy)
             yield [vocab.state() for vocab in self._vocabs]
             yield self._order_asc
             yield self._tie_keys

@@ -114,6 +114,24 @@ def held_twice(path: Path, what: str, value: str, doc: Any, other: Any) -> str:
     )
 
 
+class PaperDoc:
+    """A paper's document, made when it is written: a write of 150k new papers holds
+    the papers, not also 150k documents (~300 MB). A papers table may hold these
+    where it would hold a document."""
+
+    __slots__ = ("paper",)
+
+    def __init__(self, paper: Paper) -> None:
+        self.paper = paper
+
+    def doc(self) -> dict[str, Any]:
+        return self.paper.to_doc()
+
+
+def _doc(value: Any) -> Any:
+    return value.paper.to_doc() if type(value) is PaperDoc else value
+
+
 def paper_line(paper: Paper) -> bytes:
     """The line a paper has in the library file (without its newline)."""
     return b"  " + orjson.dumps(paper.id) + b": " + orjson.dumps(paper.to_doc()) + b","
@@ -204,7 +222,7 @@ class LineTable(MutableMapping[str, dict[str, Any]]):
         self._path = str(path)  # (named in errors)
         self._retired = -1  # the previous version's file, for a reader still on it
         self.signature = signature
-        self._entries: dict[str, Line | dict[str, Any]] = dict(lines)
+        self._entries: dict[str, Line | dict[str, Any] | PaperDoc] = dict(lines)
 
     def __del__(self) -> None:
         self.close()
@@ -214,9 +232,15 @@ class LineTable(MutableMapping[str, dict[str, Any]]):
         entry = self._entries[doc_id]
         if type(entry) is tuple:
             entry = self._entries[doc_id] = document_of_line(self.line(doc_id), self._path)
+        elif type(entry) is PaperDoc:
+            entry = self._entries[doc_id] = entry.doc()
         return entry  # type: ignore[return-value]
 
-    def __setitem__(self, doc_id: str, doc: dict[str, Any]) -> None:
+    def encoded(self, doc_id: str) -> bytes:
+        """A changed document as JSON (a :class:`PaperDoc` is not kept as a document)."""
+        return orjson.dumps(_doc(self._entries[doc_id]))
+
+    def __setitem__(self, doc_id: str, doc: dict[str, Any] | PaperDoc) -> None:
         self._entries[doc_id] = doc
 
     def __delitem__(self, doc_id: str) -> None:
@@ -366,7 +390,7 @@ def dump_library(
         for doc_id in sorted(docs):
             line = None if lines_of is None else lines_of.get(doc_id)
             if line is None:
-                line = b"\n  " + dumps(doc_id) + b": " + dumps(docs[doc_id]) + b","
+                line = b"\n  " + dumps(doc_id) + b": " + dumps(_doc(docs[doc_id])) + b","
                 if lines_of is not None:
                     lines_of[doc_id] = line
             if places is not None:
@@ -399,7 +423,7 @@ def _dump_lines(table: LineTable, at: int, placed: dict[str, Line]) -> Generator
             run.append(doc_id)
             continue
         yield from copied()
-        line = b"\n  " + dumps(doc_id) + b": " + dumps(table[doc_id]) + b","
+        line = b"\n  " + dumps(doc_id) + b": " + table.encoded(doc_id) + b","
         placed[doc_id] = (at + 1, len(line) - 1, zlib.crc32(memoryview(line)[1:]))
         at += len(line)
         yield line

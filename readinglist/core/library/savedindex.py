@@ -24,6 +24,7 @@ import orjson
 
 from ..errors import LibraryError
 from ..files import write_bytes_safely
+from ..search import SlotRuns
 from . import changelog
 from .fileformat import Line, Signature, fd_signature, scan_file, sibling
 
@@ -63,7 +64,7 @@ def _body(parts: Iterable[Any]) -> Iterator[bytes | memoryview]:
 
     def marked(value: Any) -> Any:
         nonlocal count
-        if not isinstance(value, array):
+        if not isinstance(value, array | SlotRuns):
             return value
         count += 1
         return (_ARRAY, count - 1)
@@ -71,10 +72,12 @@ def _body(parts: Iterable[Any]) -> Iterator[bytes | memoryview]:
     for part in parts:
         values = part if isinstance(part, tuple) else (part,)
         for value in values:
-            if isinstance(value, array):
-                raw = memoryview(value).cast("B")
-                yield value.typecode.encode("ascii") + len(raw).to_bytes(8, "little")
-                yield raw
+            if isinstance(value, array | SlotRuns):
+                runs = value.runs if isinstance(value, SlotRuns) else [value]
+                size = len(value) * array(value.typecode).itemsize
+                yield value.typecode.encode("ascii") + size.to_bytes(8, "little")
+                for run in runs:  # (one at a time: there may be millions)
+                    yield memoryview(run).cast("B")
         if isinstance(part, tuple):
             skeleton.append(tuple(marked(value) for value in part))
         else:

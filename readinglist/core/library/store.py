@@ -12,11 +12,11 @@ index) ever has to read a paper back from a table that is half-way through a cha
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from tinydb.table import Document, Table
+from tinydb.table import Document
 
 from ..errors import LibraryError
 from ..memory import gc_paused
@@ -29,6 +29,7 @@ from .fileformat import (
     PAPERS_TABLE,
     SCHEMA_VERSION,
     LineTable,
+    PaperDoc,
     Signature,
     current_schema,
     fd_signature,
@@ -59,7 +60,6 @@ class PaperStore:
         self.lines: LineTable | None = None  # the papers table, when read lazily
         self._dupes: DuplicateIndex | None = None
         self._db: LibraryDB
-        self._table: Table
         # The current write: each changed paper's version before it and after it.
         self._pending: Transitions = {}
         self.other_written = False
@@ -134,7 +134,6 @@ class PaperStore:
     def _connect(self) -> None:
         """A fresh TinyDB over the storage (TinyDB caches table state)."""
         self._db = LibraryDB(storage=lambda *_a, **_k: self.storage)
-        self._table = self._db.table(PAPERS_TABLE, cache_size=0)
 
     def catch_up_lazily(self) -> Transitions | None:
         """Catch up with the file as it is now, reading only the papers whose line
@@ -293,16 +292,14 @@ class PaperStore:
         (a paper is not encoded twice)."""
         if not papers:
             return
-
-        def documents() -> Iterator[Document]:
-            # One at a time: the table keeps its own copy of each document.
-            for paper in papers:
-                doc = paper.to_doc()
-                if each_doc is not None:
-                    each_doc(paper.id, doc)
-                yield Document(doc, doc_id=paper.id)  # type: ignore[arg-type]
-
-        self._table.insert_multiple(documents())
+        table = self._papers_table()
+        for paper in papers:
+            if paper.id in table:
+                raise LibraryError(f"paper id {paper.id!r} is in the library already")
+            if each_doc is not None:
+                each_doc(paper.id, paper.to_doc())
+            table[paper.id] = PaperDoc(paper)  # (its document is made when written)
+        self._written()
         if self._dupes is not None and len(papers) > _REBUILD_DUPES_AFTER:
             self._dupes = None  # cheaper made again by the next import, if any
         for paper in papers:
@@ -321,16 +318,13 @@ class PaperStore:
         changes = list(changes)
         if not changes:
             return
-        docs = {new.id: new.to_doc() for _old, new in changes}
-
-        def rewrite(doc: MutableMapping[str, Any]) -> None:
-            new = docs[doc["id"]]
-            doc.clear()
-            doc.update(new)
-
-        doc_ids = list(docs)
-        self._table.update(rewrite, doc_ids=doc_ids)  # type: ignore[arg-type]
-        self.storage.forget(PAPERS_TABLE, doc_ids)
+        table = self._papers_table()
+        for _old, new in changes:
+            if new.id not in table:
+                raise LibraryError(f"paper {new.key!r} is not in the library")
+            table[new.id] = PaperDoc(new)
+        self.storage.forget(PAPERS_TABLE, [new.id for _old, new in changes])
+        self._written()
         for old, new in changes:
             if self._dupes is not None:
                 self._dupes.remove(old)
@@ -344,14 +338,32 @@ class PaperStore:
         if not papers:
             return
         doc_ids = [p.id for p in papers]
-        self._table.remove(doc_ids=doc_ids)  # type: ignore[arg-type]
+        table = self._papers_table()
+        for doc_id in doc_ids:
+            del table[doc_id]
         self.storage.forget(PAPERS_TABLE, doc_ids)
+        self._written()
         for paper in papers:
             del self.papers[paper.id]
             self._unindex_keys(paper)
             if self._dupes is not None:
                 self._dupes.remove(paper)
             self._note(paper.id, paper, None)
+
+    def _papers_table(self) -> MutableMapping[str, Any]:
+        """The papers table as the storage holds it (documents, lines of the file
+        read, or papers whose document is made when written)."""
+        tables = self.storage.read()
+        if tables is None:  # (no file yet)
+            tables = {}
+            self.storage.write(tables)
+        return tables.setdefault(PAPERS_TABLE, {})
+
+    def _written(self) -> None:
+        """The papers table changed: the storage writes it (at the end of the write)."""
+        tables = self.storage.read()
+        assert tables is not None
+        self.storage.write(tables)
 
     def store_bibfile(self, bibfile: BibFile) -> None:
         self.other_written = True

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,26 +37,16 @@ from .fileformat import (
 )
 
 
-class PaperTable(Table):
-    """Documents are filed under their paper's id, not a running number."""
+class StrTable(Table):
+    """Documents filed under names (a ``.bib`` file's, the schema's), not running
+    numbers. (The papers table is changed by :mod:`.store` itself: TinyDB would copy
+    the whole table for each change, and a table read lazily must not be decoded.)"""
 
     document_id_class = str  # type: ignore[assignment]
 
-    def _update_table(self, updater: Callable[[dict[int, Mapping[Any, Any]]], None]) -> None:
-        # TinyDB copies the whole table for each change (converting ids); ids are
-        # strings here already, and a table read lazily must not be decoded whole.
-        tables = self._storage.read() or {}
-        raw = tables.get(self.name)
-        if not isinstance(raw, LineTable):
-            super()._update_table(updater)
-            return
-        updater(raw)
-        self._storage.write(tables)
-        self.clear_cache()
-
 
 class LibraryDB(TinyDB):
-    table_class = PaperTable
+    table_class = StrTable
 
 
 class AtomicJSONStorage(Storage):
