@@ -53,6 +53,7 @@ def test_corpus_run_reports_every_row_with_tails_and_rss(
     assert labels[0] == "import (whole process)"
     assert "search per keystroke" in labels and "search index build" in labels
     for one_shot in (
+        "one-shot list QUERY, first after import",
         "one-shot list QUERY, no saved index yet",
         "one-shot list QUERY (saved index)",
         "one-shot export QUERY again",
