@@ -853,7 +853,11 @@ class SearchIndex:
         # Terms are recomputed rather than stored: keeping them per paper would
         # cost more memory than the postings themselves. A pending abstract is
         # left to index_abstracts(), which reads the paper current by then.
-        body = not self._body_pending[slot]
+        # The abstract and notes (most of the work) only when they changed: a tag or
+        # a status on thousands of papers tokenises no abstract.
+        body = not self._body_pending[slot] and (
+            old.abstract != paper.abstract or old.notes != paper.notes
+        )
         old_fields = field_terms(old, memo, body=body, fields=self._fields)
         new_fields = field_terms(paper, memo, body=body, fields=self._fields)
         changed = [cls for cls in range(_CLASSES) if old_fields[cls] != new_fields[cls]]
