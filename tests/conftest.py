@@ -238,16 +238,33 @@ def tmpfs(tmp_path: Path) -> Iterator[Callable[..., Path]]:
         subprocess.run(["umount", "-l", str(where)], check=False)
 
 
-def mixed_library(path: Path, n: int, *, seed: int, tagged: int, read: int) -> Any:
+def shortened(text: str, size: int) -> str:
+    """``text`` cut to about ``size`` characters at a word's end, as a sentence (an
+    abstract that stops mid-sentence reads as a truncated file to the importers)."""
+    if len(text) <= size:
+        return text
+    return text[:size].rsplit(" ", 1)[0].rstrip(",;:") + "."
+
+
+def mixed_library(
+    path: Path, n: int, *, seed: int, tagged: int, read: int, abstracts: int | None = None
+) -> Any:
     """A library of ``n`` synthetic papers and the rich ``.bib``: the first ``tagged``
-    papers tagged ``to-read``, the first ``read`` of them read and rated 4."""
+    papers tagged ``to-read``, the first ``read`` of them read and rated 4. With
+    ``abstracts``, the synthetic abstracts are cut to that many characters (a smaller
+    file, quicker to load and index)."""
+    from dataclasses import replace
+
     from readinglist.core.changes import Change
     from readinglist.core.importers import parse_file
     from readinglist.core.library import Library
     from tests.synthetic import synthetic_papers
 
+    papers = synthetic_papers(n, seed=seed)
+    if abstracts is not None:
+        papers = [replace(p, abstract=shortened(p.abstract, abstracts)) for p in papers]
     library = Library.open(path)
-    library.import_papers(synthetic_papers(n, seed=seed), label="synthetic")
+    library.import_papers(papers, label="synthetic")
     library.import_parsed(parse_file(DATA / "rich.bib"))
     some = [p.id for p in library.papers[:tagged]]
     library.edit(some, Change(add_tags=("to-read",)))
