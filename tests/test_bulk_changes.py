@@ -198,3 +198,27 @@ def test_a_write_while_another_process_removes_and_merges_papers_never_fails(
     tags = Library.open(path).by_key(target).tags  # type: ignore[union-attr]
     assert {f"w{i}" for i in range(rounds)} <= set(tags)
     assert len(Library.open(path)) < 400
+
+
+@pytest.mark.slow
+def test_catching_up_with_thousands_of_papers_removed_elsewhere_never_fails(
+    tmp_path: Path,
+) -> None:
+    """A library opened from its saved index (the TUI's, a command's) catches up with
+    another process's removal of thousands of papers, then writes: no paper it no
+    longer has is read back, and the saved index answers as a full load."""
+    path = tmp_path / "library.json"
+    _indexed_library(path, BULK)
+    held = Library.open(path, lazy=True)
+    target = held.papers[0]
+    other = Library.open(path)
+    gone = [p.id for p in other if p.year is not None and p.year <= 2008 and p.id != target.id]
+    assert len(gone) > 1500
+    other.delete(gone)
+    held.reload()
+    assert len(held) == len(Library.open(path))
+    held.edit([target.id], Change(add_tags=("after",)))
+    assert [h.paper.id for h in held.search("tag:after")] == [target.id]
+    assert sorted(_saved_keys(path, "year:1900..2100")) == sorted(
+        _full_keys(path, "year:1900..2100")
+    )
