@@ -45,11 +45,20 @@ def capitalised(text: str) -> str:
 @dataclass(frozen=True, slots=True)
 class Selection:
     """What a key applies to: ``papers`` (the marked ones shown, else the current
-    one), the paper under the cursor, and whether ``papers`` are the marks."""
+    one), the paper under the cursor, and whether ``papers`` are the marks; ``ids``
+    are the papers' ids (known without reading 10,000 marked papers)."""
 
-    papers: list[Paper] = field(default_factory=list)
+    papers: Sequence[Paper] = field(default_factory=list)
     current: Paper | None = None
     from_marks: bool = False
+    ids: Sequence[str] = ()
+
+    def __post_init__(self) -> None:
+        if not self.ids and self.papers:
+            object.__setattr__(self, "ids", [p.id for p in self.papers])
+
+    def holds(self, paper: Paper | None) -> bool:
+        return paper is not None and paper.id in set(self.ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +166,7 @@ class PaperActions:
         """Apply ``change`` to ``papers`` as they are on disk when it runs; a change
         to marked papers clears their marks (README "Marks"). ``label`` names the
         change in the message and the undo history (default: the change's own)."""
-        ids = [p.id for p in papers]
+        ids = list(selection.ids) if papers is selection.papers else [p.id for p in papers]
         marked = len(ids) if selection.from_marks else 0
         if marked:
             self.view.marks_used(ids)
@@ -206,7 +215,10 @@ class PaperActions:
             return
 
         async def ask() -> None:
-            present = sorted({t for p in selection.papers for t in p.tags}, key=str.casefold)
+            # (off the event loop: 10,000 marked papers are read to list their tags)
+            present = await asyncio.to_thread(
+                lambda: sorted({t for p in selection.papers for t in p.tags}, key=str.casefold)
+            )
             title = f"Remove tags from {self._what(selection)}"
             tags = await self.view.app.push_screen_wait(TagDialog(title, present))
             if tags:
@@ -225,7 +237,7 @@ class PaperActions:
         if selection is None:
             return
         current = selection.current
-        anchor = current if current in selection.papers else selection.papers[0]
+        anchor = current if selection.holds(current) else selection.papers[0]
         assert anchor is not None
         status = next_status(anchor.status)
         self.apply(selection, selection.papers, Change(fields={"status": status}))
@@ -255,7 +267,7 @@ class PaperActions:
         selection = self._selected()
         if selection is None:
             return
-        anchor = selection.current if selection.current in selection.papers else None
+        anchor = selection.current if selection.holds(selection.current) else None
         current = (anchor or selection.papers[0]).priority
         priority = {None: 1, 1: 2, 2: 3}.get(current)
         label = f"priority {priority}" if priority else "no priority"
@@ -334,7 +346,7 @@ class PaperActions:
             what = papers[0].key if len(papers) == 1 else papers_text(len(papers))
             if not await self.view.app.push_screen_wait(ConfirmDialog(f"Delete {what}?")):
                 return
-            ids = [p.id for p in papers]
+            ids = list(selection.ids)
             if selection.from_marks:
                 self.view.marks_used(ids)
 
@@ -378,7 +390,7 @@ class PaperActions:
                 return
             path = Path(path_text).expanduser()
             try:  # reading a large .bib takes a moment: not on the UI's loop
-                found = await asyncio.to_thread(existing_bib, path, [p.key for p in papers])
+                found = await asyncio.to_thread(lambda: existing_bib(path, [p.key for p in papers]))
             except ReadinglistError as exc:
                 self.say(str(exc), "error", 8)
                 return

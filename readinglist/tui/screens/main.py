@@ -175,7 +175,7 @@ class MainScreen(PaperScreen):
         current = hit.paper if hit is not None else None
         marked = papers.marked_papers()
         if marked:
-            return Selection(marked, current, from_marks=True)
+            return Selection(marked, current, from_marks=True, ids=marked.ids)
         return Selection([current] if current else [], current)
 
     def advance(self) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Protocol
+from typing import ClassVar, Protocol, overload
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -119,6 +119,25 @@ def hit_ids(hits: Sequence[HitLike]) -> list[str]:
     where the results know them (a library read lazily reads a paper when shown)."""
     known = getattr(hits, "ids", None)
     return known() if known is not None else [h.paper.id for h in hits]
+
+
+class Marked(Sequence[Paper]):
+    """The marked papers among hits: their ids at once, each paper when asked for."""
+
+    def __init__(self, hits: Sequence[HitLike], at: list[int], ids: list[str]) -> None:
+        self._hits, self._at, self.ids = hits, at, ids
+
+    def __len__(self) -> int:
+        return len(self._at)
+
+    @overload
+    def __getitem__(self, i: int) -> Paper: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Paper]: ...
+    def __getitem__(self, i: int | slice) -> Paper | list[Paper]:
+        if isinstance(i, slice):
+            return [self._hits[j].paper for j in self._at[i]]
+        return self._hits[self._at[i]].paper
 
 
 def position(hits: Sequence[HitLike], paper_id: str) -> int | None:
@@ -278,12 +297,14 @@ class PaperList(ScrollView, can_focus=True):
         self.refresh()
         self.post_message(self.CursorMoved(self, self.current))
 
-    def marked_papers(self) -> list[Paper]:
-        """Marked papers among the shown ones (marks of hidden papers are kept, not acted on)."""
+    def marked_papers(self) -> Marked:
+        """Marked papers among the shown ones (marks of hidden papers are kept, not
+        acted on), each read when asked for: acting on 10,000 marks needs their ids."""
         if not self.marks:
-            return []
-        hits = self._hits
-        return [hits[i].paper for i, pid in enumerate(hit_ids(hits)) if pid in self.marks]
+            return Marked(self._hits, [], [])
+        ids = hit_ids(self._hits)
+        at = [i for i, pid in enumerate(ids) if pid in self.marks]
+        return Marked(self._hits, at, [ids[i] for i in at])
 
     def set_marks(self, ids: Iterable[str]) -> None:
         self.marks = set(ids)
