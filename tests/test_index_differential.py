@@ -54,7 +54,7 @@ from readinglist.core.changes import Change
 from readinglist.core.errors import ReadinglistError
 from readinglist.core.importers import parse_file
 from readinglist.core.library import Library
-from readinglist.core.library import library as library_module
+from readinglist.core.library import base as library_module
 from readinglist.core.model import Paper, now_iso
 from readinglist.core.search import Hit
 

@@ -22,7 +22,9 @@ from readinglist.core.changes import Change
 from readinglist.core.errors import LibraryError
 from readinglist.core.importers import parse_file
 from readinglist.core.library import Library
-from readinglist.core.library import library as library_module
+from readinglist.core.library import base as library_module
+from readinglist.core.library import edits as edits_module
+from readinglist.core.library import imports as imports_module
 from readinglist.core.library.catchup import RESAVE_AFTER, open_view
 from readinglist.core.library.savedindex import index_path
 from readinglist.core.model import Paper
@@ -68,7 +70,7 @@ def steady(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
         def now() -> str:
             return f"2030-01-01T00:00:{next(seconds) % 60:02d}Z"
 
-        for module in (library_module, changes_module, model_module):
+        for module in (edits_module, imports_module, changes_module, model_module):
             monkeypatch.setattr(module, "now_iso", now)
 
     restart()

@@ -5,6 +5,8 @@ its saved search index), reading and searching its papers, and every change to t
 :class:`Reader` answers a one-shot query from the saved index without opening the
 library. The rest is the library's own (see each module):
 
+* :mod:`.base` — the transaction every change runs in, reading and searching;
+  :mod:`.edits` and :mod:`.imports` — the changes;
 * :mod:`.fileformat` — the file's layout, schema and lock (nothing else knows them);
 * :mod:`.tinystore` — TinyDB over that file, written atomically;
 * :mod:`.papers` — papers as held, read whole or one line at a time, checked;

@@ -133,8 +133,8 @@ class SavedView:
         return fd, lines, tables, keys
 
     def _lines(self, slots: list[str]) -> dict[str, Line]:
-        if self._placement is not None and self._placement.unchanged:
-            return self._placement.saved_lines(slots)
+        if self._placement is not None:
+            return self._placement.all_lines(slots)
         line_of = self._line_of
         return {pid: line for pid in slots if pid and (line := line_of(pid)) is not None}
 
@@ -332,10 +332,20 @@ class _Placement:
             anchor = offsets[order[after]] if after < len(order) else end
             self._lines[paper_id] = (anchor + self._shift[i], line[1], line[2])
 
-    def saved_lines(self, slots: Iterable[str]) -> dict[str, Line]:
-        """Every paper's line, where no write moved any (``unchanged``)."""
+    def all_lines(self, slots: list[str]) -> dict[str, Line]:
+        """Every paper's line (``slots``: each slot's paper id), in one pass."""
         saved = zip(self._offsets, self._sizes, self._sums, strict=True)
-        return {pid: line for pid, line in zip(slots, saved, strict=True) if pid}
+        if self.unchanged:  # (no write moved any)
+            return {pid: line for pid, line in zip(slots, saved, strict=True) if pid}
+        changed, shift, own = self._changed, self._shift, self._lines
+        gone = set(changed) - own.keys()
+        lines: dict[str, Line] = {}
+        # (slots past the saved ones are papers indexed since: they have their own line)
+        for pid, (offset, size, crc) in zip(slots, saved, strict=False):
+            if pid and pid not in gone:
+                lines[pid] = own.get(pid) or (offset + shift[bisect_left(changed, pid)], size, crc)
+        lines.update((pid, line) for pid, line in own.items() if pid not in lines)
+        return lines
 
     def line_of(self, paper_id: str) -> Line | None:
         line = self._lines.get(paper_id)

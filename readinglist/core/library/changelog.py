@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,10 +34,11 @@ def log_path(library: Path) -> Path:
 
 @dataclass(frozen=True, slots=True)
 class PaperChange:
-    """One paper's change in one write: its new line (None: removed) and whether a
-    search could tell (a key marked used, a new save time: it cannot)."""
+    """One paper's change in one write: its new line's length and checksum (None:
+    removed) and whether a search could tell (a key marked used, a new save time: it
+    cannot)."""
 
-    line: bytes | None
+    line: tuple[int, int] | None
     searched: bool
 
 
@@ -45,23 +46,25 @@ def note_write(
     path: Path,
     before: Signature,
     after: Signature,
-    papers: Mapping[str, PaperChange],
+    papers: Callable[[], Mapping[str, PaperChange]],
+    count: int,
     other: bool,
 ) -> None:
     """Log that a write turned the library file from version ``before`` into
-    ``after`` by changing ``papers`` and, if ``other``, more than papers. Called by
-    the writer under the library lock, only while an index is saved."""
+    ``after`` by changing ``count`` papers (``papers()`` tells how) and, if
+    ``other``, more than papers. Called by the writer under the library lock; does
+    nothing while no index is saved."""
     if not _saved_index(path):
         return
     entry: dict[str, Any] = {"from": list(before), "to": list(after), "other": other}
-    if len(papers) > MAX_CHANGES:
+    if count > MAX_CHANGES:
         entry["other"] = True
     else:
         entry["papers"] = {
             paper_id: None
             if change.line is None
-            else [len(change.line), zlib.crc32(change.line), int(change.searched)]
-            for paper_id, change in papers.items()
+            else [change.line[0], change.line[1], int(change.searched)]
+            for paper_id, change in papers().items()
         }
     target = log_path(path)
     if target.is_symlink() or (target.exists() and not target.is_file()):
@@ -78,9 +81,15 @@ def note_write(
         os.close(fd)
 
 
-def line_change(paper: Paper | None, searched: bool) -> PaperChange:
-    """The change that leaves ``paper`` (None: removed) in the file."""
-    return PaperChange(None if paper is None else paper_line(paper), searched)
+def line_change(paper: Paper | None, searched: bool, line: Line | None = None) -> PaperChange:
+    """The change that leaves ``paper`` (None: removed) in the file; ``line``: where
+    the write put it, when known (else it is encoded again to be measured)."""
+    if paper is None:
+        return PaperChange(None, searched)
+    if line is None:
+        data = paper_line(paper)
+        return PaperChange((len(data), zlib.crc32(data)), searched)
+    return PaperChange((line[1], line[2]), searched)
 
 
 def _saved_index(path: Path) -> bool:

@@ -292,32 +292,19 @@ class LineTable(MutableMapping[str, dict[str, Any]]):
         """Every unchanged document's line."""
         return {k: v for k, v in self._entries.items() if type(v) is tuple}
 
-    def copy_lines(self, doc_ids: list[str]) -> Iterator[bytes]:
-        """The lines of ``doc_ids`` (unchanged, in file order), each checked, read a
-        few megabytes at a time, each with the newline before it."""
-        i = 0
-        where = [self._placed(doc_id) for doc_id in doc_ids]
-        while i < len(doc_ids):
-            start, length, _crc = where[i]
-            end = start + length
-            j = i + 1
-            while j < len(doc_ids) and end - start < _COPY:
-                offset, length, _crc = where[j]
-                if offset != end + 1:
-                    break
-                end = offset + length
-                j += 1
-            data = os.pread(self._fd, end - start, start)
-            if len(data) != end - start:
-                raise OSError("the library file ended early")
-            view = memoryview(data)
-            crc32 = zlib.crc32
-            for doc_id, (offset, length, crc) in zip(doc_ids[i:j], where[i:j], strict=True):
-                piece = view[offset - start : offset - start + length]
-                if crc32(piece) != crc:
-                    raise OSError(f"document {doc_id!r} is not where it was read")
-                yield b"\n" + piece
-            i = j
+    def copy_run(self, lines: list[Line]) -> bytes:
+        """The bytes of consecutive lines of the file read (each as ``lines`` has it,
+        one right after the other's newline), every line checked against its
+        checksum (an OSError if one is not the line expected)."""
+        start = lines[0][0]
+        end = lines[-1][0] + lines[-1][1]
+        data = os.pread(self._fd, end - start, start)
+        if len(data) != end - start:
+            raise OSError("the library file ended early")
+        # (lines hold no newline: the pieces are the lines, checked in C)
+        if list(map(zlib.crc32, data.split(b"\n"))) != [line[2] for line in lines]:
+            raise OSError("a document is not where it was read")
+        return data
 
     def rebase(self, fd: int, signature: Signature, lines: dict[str, Line]) -> None:
         """The table as written to a new version of the file (``fd``)."""
@@ -404,30 +391,45 @@ def dump_library(
 
 def _dump_lines(table: LineTable, at: int, placed: dict[str, Line]) -> Generator[bytes, None, int]:
     """A :class:`LineTable`'s lines in id order, from position ``at`` of the file
-    written: runs of unchanged lines copied, changed documents encoded. Records each
-    line's place in ``placed``; returns the position after the last."""
-    dumps = orjson.dumps
-    run: list[str] = []
-
-    def copied() -> Iterator[bytes]:
-        nonlocal at
-        for doc_id, line in zip(run, table.copy_lines(run), strict=True):
-            crc = table._placed(doc_id)[2]  # (checked on copy)
-            placed[doc_id] = (at + 1, len(line) - 1, crc)
-            at += len(line)
-            yield line
-        run.clear()
-
-    for doc_id in sorted(table):
-        if table.where(doc_id) is not None:
-            run.append(doc_id)
+    written: runs of unchanged lines copied a few megabytes at a time (each line
+    checked), changed documents encoded. Records each line's place in ``placed``;
+    returns the position after the last."""
+    dumps, crc32, where = orjson.dumps, zlib.crc32, table.where
+    ids = sorted(table)
+    i, count = 0, len(ids)
+    while i < count:
+        line = where(ids[i])
+        if line is None:  # changed here: encoded
+            doc_id = ids[i]
+            data = b"\n  " + dumps(doc_id) + b": " + table.encoded(doc_id) + b","
+            placed[doc_id] = (at + 1, len(data) - 1, crc32(memoryview(data)[1:]))
+            at += len(data)
+            yield data
+            i += 1
             continue
-        yield from copied()
-        line = b"\n  " + dumps(doc_id) + b": " + table.encoded(doc_id) + b","
-        placed[doc_id] = (at + 1, len(line) - 1, zlib.crc32(memoryview(line)[1:]))
-        at += len(line)
-        yield line
-    yield from copied()
+        run = [line]
+        start, end = line[0], line[0] + line[1]
+        j = i + 1
+        while j < count and end - start < _COPY:
+            following = where(ids[j])
+            if following is None or following[0] != end + 1:
+                break
+            run.append(following)
+            end = following[0] + following[1]
+            j += 1
+        data = table.copy_run(run)
+        moved = at + 1 - start
+        placed.update(
+            zip(
+                ids[i:j],
+                [(offset + moved, length, crc) for offset, length, crc in run],
+                strict=True,
+            )
+        )
+        yield b"\n"
+        yield data
+        at += 1 + len(data)
+        i = j
     return at
 
 

@@ -28,6 +28,7 @@ from .fileformat import (
     META_TABLE,
     PAPERS_TABLE,
     SCHEMA_VERSION,
+    Line,
     LineTable,
     PaperDoc,
     Signature,
@@ -204,6 +205,15 @@ class PaperStore:
             except BaseException:
                 self.storage.invalidate()  # a file we could not read is never written
                 raise
+
+    def written_line(self, paper_id: str) -> Line | None:
+        """Where a paper's line lies in the file as last written here (None if not
+        known)."""
+        data = self.storage.held
+        table = None if data is None else data.get(PAPERS_TABLE)
+        if not isinstance(table, LineTable) or table.signature != self.storage.signature:
+            return None
+        return table.where(paper_id)
 
     def written_lines(self) -> dict[str, tuple[int, int, int]] | None:
         """Where each paper's line lies in the file as last written or read here,
